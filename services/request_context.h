@@ -1,0 +1,60 @@
+#ifndef TENANTRY_SERVICES_REQUEST_CONTEXT_H_
+#define TENANTRY_SERVICES_REQUEST_CONTEXT_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <grpcpp/server_context.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "storage/records.h"
+
+namespace tenantry::services {
+
+// What the server knows about a call before its handler runs. Built once
+// per call by the tenant interceptor from the request metadata; handlers
+// read this instead of metadata.
+struct RequestContext {
+  // The full method name, for example `/tenantry.v1.ProfileService/GetProfile`.
+  std::string method;
+  // Whether the method belongs to a tenant-scoped service.
+  bool tenant_scoped = false;
+  // The tenant of a tenant-scoped call, if it resolved.
+  std::optional<storage::TenantRecord> tenant;
+  // Why the tenant did not resolve: INVALID_ARGUMENT, NOT_FOUND or
+  // FAILED_PRECONDITION. OK when `tenant` is set or the call is not
+  // tenant-scoped.
+  absl::Status tenant_status;
+  // The client's deadline, or absl::InfiniteFuture().
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+// Hands each call's RequestContext from the interceptor to the handler,
+// keyed by the call's ServerContext. Thread-safe.
+class RequestContextRegistry {
+ public:
+  void Put(const grpc::ServerContextBase* call,
+           std::shared_ptr<const RequestContext> context);
+  void Remove(const grpc::ServerContextBase* call);
+
+  // Returns INTERNAL if no context was registered for the call, which means
+  // the interceptor is not installed.
+  absl::StatusOr<std::shared_ptr<const RequestContext>> Get(
+      const grpc::ServerContextBase* call) const;
+
+ private:
+  mutable absl::Mutex mutex_;
+  absl::flat_hash_map<const grpc::ServerContextBase*,
+                      std::shared_ptr<const RequestContext>>
+      contexts_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace tenantry::services
+
+#endif  // TENANTRY_SERVICES_REQUEST_CONTEXT_H_

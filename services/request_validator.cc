@@ -1,0 +1,157 @@
+#include "services/request_validator.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+
+namespace tenantry::services {
+namespace {
+
+bool HasControlOrSpace(absl::string_view value) {
+  for (unsigned char c : value) {
+    if (c <= 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+bool IsLeapYear(int year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+}  // namespace
+
+void RequestValidator::AddViolation(absl::string_view field,
+                                    absl::string_view description) {
+  violations_.push_back(absl::StrCat(field, ": ", description));
+}
+
+void RequestValidator::Required(absl::string_view field,
+                                absl::string_view value) {
+  if (value.empty()) AddViolation(field, "is required");
+}
+
+void RequestValidator::MaxLength(absl::string_view field,
+                                 absl::string_view value, size_t max_length) {
+  if (value.size() > max_length) {
+    AddViolation(field, absl::StrCat("is ", value.size(),
+                                     " bytes long; the maximum is ",
+                                     max_length));
+  }
+}
+
+void RequestValidator::Email(absl::string_view field,
+                             absl::string_view value) {
+  if (value.empty()) return;
+  const size_t at = value.find('@');
+  const bool valid = value.size() <= kMaxEmailLength && at != 0 &&
+                     at != absl::string_view::npos &&
+                     value.find('@', at + 1) == absl::string_view::npos &&
+                     !HasControlOrSpace(value) &&
+                     value.find('.', at + 2) != absl::string_view::npos &&
+                     value.back() != '.';
+  if (!valid) {
+    AddViolation(field, absl::StrCat("\"", absl::CHexEscape(value),
+                                     "\" is not an email address like "
+                                     "name@example.com"));
+  }
+}
+
+void RequestValidator::Phone(absl::string_view field,
+                             absl::string_view value) {
+  if (value.empty()) return;
+  int digits = 0;
+  bool valid = true;
+  for (size_t i = 0; i < value.size() && valid; ++i) {
+    const char c = value[i];
+    if (absl::ascii_isdigit(c)) {
+      ++digits;
+    } else if (c == '+') {
+      valid = i == 0;
+    } else {
+      valid = c == ' ' || c == '-' || c == '.' || c == '(' || c == ')';
+    }
+  }
+  if (!valid || digits < 3 || digits > 15) {
+    AddViolation(field, absl::StrCat("\"", absl::CHexEscape(value),
+                                     "\" is not a phone number: use 3 to 15 "
+                                     "digits, an optional leading '+', and "
+                                     "spaces, '-', '.' or parentheses"));
+  }
+}
+
+void RequestValidator::HttpUrl(absl::string_view field,
+                               absl::string_view value) {
+  if (value.empty()) return;
+  const bool has_scheme = absl::StartsWithIgnoreCase(value, "http://") ||
+                          absl::StartsWithIgnoreCase(value, "https://");
+  const size_t host_start = value.find("//") + 2;
+  if (!has_scheme || HasControlOrSpace(value) || value.size() <= host_start ||
+      value[host_start] == '/') {
+    AddViolation(field, absl::StrCat("\"", absl::CHexEscape(value),
+                                     "\" is not an http or https URL"));
+    return;
+  }
+  MaxLength(field, value, kMaxUrlLength);
+}
+
+void RequestValidator::Slug(absl::string_view field,
+                            absl::string_view value) {
+  if (value.empty()) return;
+  bool valid = value.size() <= kMaxSlugLength && value.front() != '-' &&
+               value.back() != '-' &&
+               !absl::StrContains(value, "--");
+  for (char c : value) {
+    valid = valid && (absl::ascii_islower(c) || absl::ascii_isdigit(c) ||
+                      c == '-');
+  }
+  if (!valid) {
+    AddViolation(field,
+                 absl::StrCat("\"", absl::CHexEscape(value),
+                              "\" is not a slug: use lowercase letters and "
+                              "digits with single '-' between them, at most ",
+                              kMaxSlugLength, " characters"));
+  }
+}
+
+bool RequestValidator::Date(absl::string_view field, absl::string_view value) {
+  if (value.empty()) return true;
+  bool valid = value.size() == 10 && value[4] == '-' && value[7] == '-';
+  for (size_t i = 0; i < value.size() && valid; ++i) {
+    valid = i == 4 || i == 7 || absl::ascii_isdigit(value[i]);
+  }
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  valid = valid && absl::SimpleAtoi(value.substr(0, 4), &year) &&
+          absl::SimpleAtoi(value.substr(5, 2), &month) &&
+          absl::SimpleAtoi(value.substr(8, 2), &day);
+  if (valid) {
+    constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30,
+                                    31, 31, 30, 31, 30, 31};
+    valid = year >= 1 && month >= 1 && month <= 12 && day >= 1 &&
+            day <= kDaysInMonth[month - 1] +
+                       (month == 2 && IsLeapYear(year) ? 1 : 0);
+  }
+  if (!valid) {
+    AddViolation(field, absl::StrCat("\"", absl::CHexEscape(value),
+                                     "\" is not a date in the form "
+                                     "YYYY-MM-DD"));
+  }
+  return valid;
+}
+
+void RequestValidator::EnumValue(absl::string_view field, int value,
+                                 bool valid) {
+  if (!valid) AddViolation(field, absl::StrCat(value, " is not a known value"));
+}
+
+absl::Status RequestValidator::Finish() const {
+  if (violations_.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrJoin(violations_, "; "));
+}
+
+}  // namespace tenantry::services

@@ -1,0 +1,48 @@
+#ifndef TENANTRY_SERVICES_RESOURCE_NAMES_H_
+#define TENANTRY_SERVICES_RESOURCE_NAMES_H_
+
+// Resource names of the API (AIP-122) and their parsing. Parsers take the
+// request field's name so that errors say which field is wrong, and
+// return INVALID_ARGUMENT for a malformed name.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace tenantry::services {
+
+std::string TenantName(absl::string_view tenant_id);
+std::string UserName(absl::string_view user_id);
+std::string ProfileName(absl::string_view tenant_id,
+                        absl::string_view profile_id);
+std::string PostName(absl::string_view tenant_id, absl::string_view profile_id,
+                     absl::string_view post_id);
+std::string DocumentName(absl::string_view tenant_id,
+                         absl::string_view document_id);
+
+// `tenants/{tenant}` → tenant id.
+absl::StatusOr<std::string> ParseTenantName(absl::string_view field,
+                                            absl::string_view name);
+
+// `users/{user}` → user id.
+absl::StatusOr<std::string> ParseUserName(absl::string_view field,
+                                          absl::string_view name);
+
+// Parses `tenants/{tenant}` and checks that it is the call's tenant.
+absl::Status CheckParentTenant(absl::string_view field, absl::string_view name,
+                               absl::string_view call_tenant_id);
+
+// `tenants/{tenant}/profiles/{profile}` of the call's tenant → profile id.
+absl::StatusOr<std::string> ParseProfileName(absl::string_view field,
+                                             absl::string_view name,
+                                             absl::string_view call_tenant_id);
+
+// `tenants/{tenant}/documents/{document}` of the call's tenant → id.
+absl::StatusOr<std::string> ParseDocumentName(
+    absl::string_view field, absl::string_view name,
+    absl::string_view call_tenant_id);
+
+}  // namespace tenantry::services
+
+#endif  // TENANTRY_SERVICES_RESOURCE_NAMES_H_

@@ -1,0 +1,136 @@
+#include "services/server.h"
+
+#include <sys/stat.h>
+
+#include <utility>
+#include <vector>
+
+#include <glog/logging.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/tenant_interceptor.h"
+#include "storage/status_macros.h"
+
+namespace tenantry::services {
+namespace {
+
+// Room for the other fields of a CreateDocument request next to the
+// largest content.
+constexpr int kMessageOverheadBytes = 1 << 20;
+
+absl::Status MakeDataDirectory(const std::string& path) {
+  if (mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) {
+    return absl::OkStatus();
+  }
+  return absl::InternalError(absl::StrCat(
+      "failed to create data directory ", path, ": ", strerror(errno)));
+}
+
+// Brings the shared schema up to date, or checks that it is.
+absl::Status PrepareSharedStore(storage::SharedStore& store, bool migrate) {
+  if (migrate) {
+    TENANTRY_ASSIGN_OR_RETURN(const storage::MigrationOutcome outcome,
+                              store.Migrate());
+    if (!outcome.applied.empty()) {
+      LOG(INFO) << "applied shared migrations "
+                << absl::StrJoin(outcome.applied, ", ") << "; version "
+                << outcome.version_after;
+    }
+    return absl::OkStatus();
+  }
+  TENANTRY_ASSIGN_OR_RETURN(const storage::MigrationStatus status,
+                            store.GetMigrationStatus());
+  if (status.current_version < status.latest_version) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the shared store is at schema version ", status.current_version,
+        " but this server needs ", status.latest_version,
+        "; run: tenantctl migrate shared"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
+    const ServerOptions& options) {
+  std::unique_ptr<TenantryServer> server(new TenantryServer());
+
+  // Storage.
+  TENANTRY_RETURN_IF_ERROR(MakeDataDirectory(options.data_dir));
+  const std::string shared_db_url =
+      options.shared_db_url.empty()
+          ? absl::StrCat("sqlite:", options.data_dir, "/shared.db")
+          : options.shared_db_url;
+  TENANTRY_ASSIGN_OR_RETURN(server->shared_store_,
+                            storage::OpenSharedStore(shared_db_url));
+  TENANTRY_RETURN_IF_ERROR(PrepareSharedStore(
+      *server->shared_store_, options.migrate_shared_on_start));
+  storage::TenantCache::Options cache_options;
+  cache_options.data_dir = options.data_dir;
+  cache_options.capacity = options.tenant_cache_size;
+  cache_options.connection.synchronous = options.synchronous;
+  server->cache_ = std::make_unique<storage::TenantCache>(cache_options);
+  server->tenants_ = std::make_unique<storage::TenantRegistry>(
+      server->shared_store_.get(), server->cache_.get());
+  server->contexts_ = std::make_unique<RequestContextRegistry>();
+
+  // Services.
+  server->tenant_service_ =
+      std::make_unique<TenantServiceImpl>(server->tenants_.get());
+  server->user_service_ =
+      std::make_unique<UserServiceImpl>(server->shared_store_.get());
+  server->profile_service_ = std::make_unique<ProfileServiceImpl>(
+      server->tenants_.get(), server->contexts_.get());
+  server->document_service_ = std::make_unique<DocumentServiceImpl>(
+      server->tenants_.get(), server->contexts_.get(),
+      options.max_document_bytes);
+
+  // gRPC.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address,
+                           grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<int64_t>(options.max_document_bytes + kMessageOverheadBytes,
+                        std::numeric_limits<int>::max())));
+  builder.RegisterService(server->tenant_service_.get());
+  builder.RegisterService(server->user_service_.get());
+  builder.RegisterService(server->profile_service_.get());
+  builder.RegisterService(server->document_service_.get());
+  std::vector<std::unique_ptr<
+      grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<TenantInterceptorFactory>(
+      server->tenants_.get(), server->contexts_.get(), options.access_log));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("failed to listen on ", options.listen_address,
+                     "; is the address in use or malformed?"));
+  }
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  return server;
+}
+
+TenantryServer::~TenantryServer() {
+  if (server_ != nullptr) {
+    server_->Shutdown();
+    server_->Wait();
+  }
+}
+
+void TenantryServer::Shutdown(absl::Duration grace) {
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+}
+
+void TenantryServer::Wait() { server_->Wait(); }
+
+}  // namespace tenantry::services

@@ -1,0 +1,29 @@
+#ifndef TENANTRY_SERVICES_SERVER_FLAGS_H_
+#define TENANTRY_SERVICES_SERVER_FLAGS_H_
+
+#include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/server.h"
+
+// Every command-line flag of tenantry_server; the help text is in
+// server_flags.cc.
+ABSL_DECLARE_FLAG(std::string, listen);
+ABSL_DECLARE_FLAG(std::string, data_dir);
+ABSL_DECLARE_FLAG(std::string, shared_db);
+ABSL_DECLARE_FLAG(int, tenant_cache_size);
+ABSL_DECLARE_FLAG(int64_t, max_document_bytes);
+ABSL_DECLARE_FLAG(bool, migrate_shared);
+ABSL_DECLARE_FLAG(bool, access_log);
+ABSL_DECLARE_FLAG(std::string, synchronous);
+ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
+
+namespace tenantry::services {
+
+// Builds the server options from the flags. Returns INVALID_ARGUMENT
+// naming a flag with an unusable value.
+absl::StatusOr<ServerOptions> ServerOptionsFromFlags();
+
+}  // namespace tenantry::services
+
+#endif  // TENANTRY_SERVICES_SERVER_FLAGS_H_

@@ -1,0 +1,145 @@
+#include "services/tenant_interceptor.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <glog/logging.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "storage/ids.h"
+
+namespace tenantry::services {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+constexpr absl::string_view kTenantScopedServices[] = {
+    "/tenantry.v1.ProfileService/",
+    "/tenantry.v1.DocumentService/",
+};
+
+absl::Time DeadlineOf(const grpc::ServerContextBase& context) {
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
+}
+
+// Returns the single x-tenant-id value, or INVALID_ARGUMENT if there is
+// none or more than one.
+absl::StatusOr<std::string> TenantIdFromMetadata(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  std::vector<std::string> values;
+  for (const auto& [key, value] : metadata) {
+    if (absl::EqualsIgnoreCase(absl::string_view(key.data(), key.size()),
+                               kTenantMetadataKey)) {
+      values.emplace_back(value.data(), value.size());
+    }
+  }
+  if (values.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "missing x-tenant-id metadata: send the tenant id, ",
+        storage::kTenantIdFormat));
+  }
+  if (values.size() > 1) {
+    return absl::InvalidArgumentError(
+        "x-tenant-id metadata appears more than once; send it once");
+  }
+  return values.front();
+}
+
+// Resolves the call's tenant, serves as the call's access log entry, and
+// releases the call's RequestContext when gRPC destroys it at the end of
+// the call.
+class TenantInterceptor : public grpc::experimental::Interceptor {
+ public:
+  TenantInterceptor(grpc::experimental::ServerRpcInfo* info,
+                    storage::TenantRegistry* tenants,
+                    RequestContextRegistry* contexts, bool access_log)
+      : info_(info),
+        tenants_(tenants),
+        contexts_(contexts),
+        access_log_(access_log),
+        start_(absl::Now()) {}
+
+  ~TenantInterceptor() override {
+    contexts_->Remove(info_->server_context());
+    if (access_log_) {
+      LOG(INFO) << "call method=" << info_->method()
+                << " tenant=" << (tenant_id_.empty() ? "-" : tenant_id_)
+                << " code="
+                << absl::StatusCodeToString(
+                       static_cast<absl::StatusCode>(status_code_))
+                << " latency_us="
+                << absl::ToInt64Microseconds(absl::Now() - start_);
+    }
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      BuildContext(*methods->GetRecvInitialMetadata());
+    }
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_STATUS)) {
+      status_code_ = methods->GetSendStatus().error_code();
+    }
+    methods->Proceed();
+  }
+
+ private:
+  void BuildContext(
+      const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+    auto context = std::make_shared<RequestContext>();
+    context->method = info_->method();
+    context->deadline = DeadlineOf(*info_->server_context());
+    context->tenant_scoped = IsTenantScopedMethod(context->method);
+    if (context->tenant_scoped) {
+      absl::StatusOr<std::string> tenant_id = TenantIdFromMetadata(metadata);
+      absl::StatusOr<storage::TenantRecord> tenant =
+          tenant_id.ok() ? tenants_->ResolveServable(*tenant_id)
+                         : absl::StatusOr<storage::TenantRecord>(
+                               tenant_id.status());
+      if (tenant.ok()) {
+        tenant_id_ = tenant->id;
+        context->tenant = *std::move(tenant);
+      } else {
+        // Log what the client sent, escaped: it may hold any bytes.
+        tenant_id_ = tenant_id.ok() ? absl::CHexEscape(*tenant_id) : "";
+        context->tenant_status = tenant.status();
+      }
+    }
+    contexts_->Put(info_->server_context(), std::move(context));
+  }
+
+  grpc::experimental::ServerRpcInfo* const info_;
+  storage::TenantRegistry* const tenants_;
+  RequestContextRegistry* const contexts_;
+  const bool access_log_;
+  const absl::Time start_;
+  std::string tenant_id_;
+  int status_code_ = grpc::StatusCode::UNKNOWN;
+};
+
+}  // namespace
+
+bool IsTenantScopedMethod(absl::string_view method) {
+  for (absl::string_view prefix : kTenantScopedServices) {
+    if (absl::StartsWith(method, prefix)) return true;
+  }
+  return false;
+}
+
+grpc::experimental::Interceptor*
+TenantInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new TenantInterceptor(info, tenants_, contexts_, access_log_);
+}
+
+}  // namespace tenantry::services

@@ -1,0 +1,128 @@
+#include "storage/migrations.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "storage/ids.h"
+#include "storage/status_macros.h"
+
+namespace tenantry::storage {
+namespace {
+
+constexpr absl::string_view kCreateHistoryTable = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version BIGINT PRIMARY KEY,
+  name TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  applied_time BIGINT NOT NULL
+))sql";
+
+}  // namespace
+
+std::string MigrationChecksum(absl::string_view sql) {
+  return StableChecksum(sql);
+}
+
+absl::StatusOr<std::vector<AppliedMigration>>
+SqliteMigrationBackend::LoadHistory() {
+  TENANTRY_RETURN_IF_ERROR(connection_->ExecuteScript(kCreateHistoryTable));
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare("SELECT version, name, checksum FROM "
+                           "schema_migrations ORDER BY version"));
+  StatementLease query(statement);
+  std::vector<AppliedMigration> history;
+  while (true) {
+    TENANTRY_ASSIGN_OR_RETURN(const bool has_row, query->Step());
+    if (!has_row) break;
+    history.push_back({query->ColumnInt(0), query->ColumnText(1),
+                       query->ColumnText(2)});
+  }
+  return history;
+}
+
+absl::Status SqliteMigrationBackend::Apply(const Migration& migration) {
+  return connection_->InTransaction([&]() -> absl::Status {
+    TENANTRY_RETURN_IF_ERROR(connection_->ExecuteScript(migration.sql));
+    TENANTRY_ASSIGN_OR_RETURN(
+        SqliteStatement * statement,
+        connection_->Prepare("INSERT INTO schema_migrations (version, name, "
+                             "checksum, applied_time) VALUES (?, ?, ?, ?)"));
+    StatementLease insert(statement);
+    insert->BindAll(migration.version, migration.name,
+                    MigrationChecksum(migration.sql),
+                    absl::ToUnixMicros(absl::Now()));
+    return insert->Execute().status();
+  });
+}
+
+absl::StatusOr<MigrationStatus> CheckMigrations(
+    MigrationBackend& backend, const std::vector<Migration>& migrations) {
+  TENANTRY_ASSIGN_OR_RETURN(const std::vector<AppliedMigration> history,
+                            backend.LoadHistory());
+  absl::flat_hash_map<int64_t, const Migration*> known;
+  MigrationStatus status;
+  for (const Migration& migration : migrations) {
+    known[migration.version] = &migration;
+    status.latest_version = std::max(status.latest_version, migration.version);
+  }
+  for (const AppliedMigration& applied : history) {
+    auto it = known.find(applied.version);
+    if (it == known.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the database has migration ", applied.name, " (version ",
+          applied.version,
+          ") that this binary does not know; use a newer binary"));
+    }
+    const std::string checksum = MigrationChecksum(it->second->sql);
+    if (checksum != applied.checksum) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "migration ", it->second->name,
+          " changed after it was applied (checksum ", checksum,
+          ", recorded ", applied.checksum,
+          "); restore the file and add a new migration instead"));
+    }
+    status.current_version = std::max(status.current_version, applied.version);
+  }
+  // A migration added below the applied version would never run.
+  absl::flat_hash_map<int64_t, bool> applied_versions;
+  for (const AppliedMigration& applied : history) {
+    applied_versions[applied.version] = true;
+  }
+  for (const Migration& migration : migrations) {
+    if (migration.version < status.current_version &&
+        !applied_versions.contains(migration.version)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "migration ", migration.name, " is older than the applied version ",
+          status.current_version, " but was never applied; renumber it"));
+    }
+  }
+  return status;
+}
+
+absl::StatusOr<MigrationOutcome> ApplyMigrations(
+    MigrationBackend& backend, const std::vector<Migration>& migrations) {
+  TENANTRY_ASSIGN_OR_RETURN(const MigrationStatus status,
+                            CheckMigrations(backend, migrations));
+  MigrationOutcome outcome;
+  outcome.version_before = status.current_version;
+  outcome.version_after = status.current_version;
+  for (const Migration& migration : migrations) {
+    if (migration.version <= status.current_version) continue;
+    absl::Status applied = backend.Apply(migration);
+    if (!applied.ok()) {
+      return absl::Status(applied.code(),
+                          absl::StrCat("migration ", migration.name,
+                                       " failed: ", applied.message()));
+    }
+    outcome.version_after = migration.version;
+    outcome.applied.push_back(migration.name);
+  }
+  return outcome;
+}
+
+}  // namespace tenantry::storage

@@ -1,0 +1,95 @@
+#ifndef TENANTRY_STORAGE_MIGRATIONS_H_
+#define TENANTRY_STORAGE_MIGRATIONS_H_
+
+// Versioned schema migrations. Each store keeps a `schema_migrations` table
+// with the version, file name and checksum of every applied migration.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "storage/sqlite.h"
+
+namespace tenantry::storage {
+
+struct Migration {
+  int64_t version;
+  // The file name, for example `0001_create_tenants_and_users.up.sql`.
+  std::string name;
+  std::string sql;
+};
+
+// The migrations under migrations/shared and migrations/tenant, in version
+// order, compiled into the binary.
+const std::vector<Migration>& SharedMigrations();
+const std::vector<Migration>& TenantMigrations();
+
+// Returns the StableChecksum of `sql`, which detects edits to an applied
+// migration.
+std::string MigrationChecksum(absl::string_view sql);
+
+struct AppliedMigration {
+  int64_t version;
+  std::string name;
+  std::string checksum;
+};
+
+// Where migrations are applied: one SQL database.
+class MigrationBackend {
+ public:
+  virtual ~MigrationBackend() = default;
+
+  // Creates the history table if it is missing and returns the applied
+  // migrations in version order.
+  virtual absl::StatusOr<std::vector<AppliedMigration>> LoadHistory() = 0;
+
+  // Runs `migration` and records it in the history within one
+  // transaction, so that a failure leaves no trace.
+  virtual absl::Status Apply(const Migration& migration) = 0;
+};
+
+// Migrations on one SQLite database. Not thread-safe, like the connection.
+class SqliteMigrationBackend : public MigrationBackend {
+ public:
+  explicit SqliteMigrationBackend(SqliteConnection* connection)
+      : connection_(connection) {}
+
+  absl::StatusOr<std::vector<AppliedMigration>> LoadHistory() override;
+  absl::Status Apply(const Migration& migration) override;
+
+ private:
+  SqliteConnection* connection_;
+};
+
+struct MigrationStatus {
+  // The highest applied version; 0 for a new database.
+  int64_t current_version = 0;
+  // The highest version compiled into this binary.
+  int64_t latest_version = 0;
+};
+
+struct MigrationOutcome {
+  int64_t version_before = 0;
+  int64_t version_after = 0;
+  // Names of the migrations applied by this call, in order.
+  std::vector<std::string> applied;
+};
+
+// Compares the history with `migrations`. Returns FAILED_PRECONDITION if an
+// applied migration's checksum changed (naming the file) or if the
+// database has a version this binary does not know.
+absl::StatusOr<MigrationStatus> CheckMigrations(
+    MigrationBackend& backend, const std::vector<Migration>& migrations);
+
+// Checks the history like CheckMigrations, then applies each pending
+// migration in its own transaction, in version order. Stops at the first
+// failure, which is returned with the file name; migrations applied before
+// it stay applied.
+absl::StatusOr<MigrationOutcome> ApplyMigrations(
+    MigrationBackend& backend, const std::vector<Migration>& migrations);
+
+}  // namespace tenantry::storage
+
+#endif  // TENANTRY_STORAGE_MIGRATIONS_H_

@@ -1,0 +1,78 @@
+#ifndef TENANTRY_STORAGE_SHARED_STORE_H_
+#define TENANTRY_STORAGE_SHARED_STORE_H_
+
+// The shared store: the tenant registry and the user directory, common to
+// all tenants. Implementations: SQLite (the embedded default).
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "storage/migrations.h"
+#include "storage/records.h"
+
+namespace tenantry::storage {
+
+// Changes a record in place inside an update transaction. A non-OK status
+// aborts the update and is returned to the caller unchanged.
+template <typename Record>
+using Mutation = std::function<absl::Status(Record&)>;
+
+// Implementations are thread-safe.
+class SharedStore {
+ public:
+  virtual ~SharedStore() = default;
+
+  // Inserts a tenant with revision 1 and both times set to now. Returns
+  // ALREADY_EXISTS if the id is taken.
+  virtual absl::StatusOr<TenantRecord> CreateTenant(
+      const TenantRecord& tenant) = 0;
+
+  // Returns NOT_FOUND if there is no such tenant.
+  virtual absl::StatusOr<TenantRecord> GetTenant(absl::string_view id) = 0;
+
+  // Returns tenants ordered by id.
+  virtual absl::StatusOr<Page<TenantRecord>> ListTenants(
+      const PageRequest& page) = 0;
+
+  // Reads the tenant, applies `mutation`, and writes it back with a new
+  // revision and update time, atomically. Returns NOT_FOUND, or the
+  // mutation's error.
+  virtual absl::StatusOr<TenantRecord> UpdateTenant(
+      absl::string_view id, const Mutation<TenantRecord>& mutation) = 0;
+
+  // Returns NOT_FOUND if there is no such tenant.
+  virtual absl::Status DeleteTenant(absl::string_view id) = 0;
+
+  // Inserts a user with the given id. Returns ALREADY_EXISTS if the id or
+  // the email, ignoring ASCII letter case, is taken.
+  virtual absl::StatusOr<UserRecord> CreateUser(const UserRecord& user) = 0;
+
+  // Returns NOT_FOUND if there is no such user.
+  virtual absl::StatusOr<UserRecord> GetUser(absl::string_view id) = 0;
+
+  // Returns users ordered by id, which is creation order.
+  virtual absl::StatusOr<Page<UserRecord>> ListUsers(
+      const PageRequest& page) = 0;
+
+  // Like UpdateTenant. Returns ALREADY_EXISTS if the new email is taken.
+  virtual absl::StatusOr<UserRecord> UpdateUser(
+      absl::string_view id, const Mutation<UserRecord>& mutation) = 0;
+
+  // Applies the pending shared migrations.
+  virtual absl::StatusOr<MigrationOutcome> Migrate() = 0;
+
+  // Reports the applied and latest shared migration versions.
+  virtual absl::StatusOr<MigrationStatus> GetMigrationStatus() = 0;
+};
+
+// Opens the shared store named by `url`: `sqlite:PATH` for a SQLite file,
+// created if missing. Returns INVALID_ARGUMENT for any other scheme.
+absl::StatusOr<std::unique_ptr<SharedStore>> OpenSharedStore(
+    absl::string_view url);
+
+}  // namespace tenantry::storage
+
+#endif  // TENANTRY_STORAGE_SHARED_STORE_H_

@@ -1,0 +1,269 @@
+#include "storage/sqlite_shared_store.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "storage/status_macros.h"
+
+namespace tenantry::storage {
+namespace {
+
+constexpr char kTenantColumns[] =
+    "id, display_name, state, create_time, update_time, revision";
+constexpr char kUserColumns[] =
+    "id, email, display_name, create_time, update_time, revision";
+
+absl::string_view TenantStateName(TenantState state) {
+  return state == TenantState::kSuspended ? "suspended" : "active";
+}
+
+TenantRecord ReadTenant(const SqliteStatement& row) {
+  TenantRecord tenant;
+  tenant.id = row.ColumnText(0);
+  tenant.display_name = row.ColumnText(1);
+  tenant.state = row.ColumnText(2) == "suspended" ? TenantState::kSuspended
+                                                  : TenantState::kActive;
+  tenant.create_time = absl::FromUnixMicros(row.ColumnInt(3));
+  tenant.update_time = absl::FromUnixMicros(row.ColumnInt(4));
+  tenant.revision = row.ColumnInt(5);
+  return tenant;
+}
+
+UserRecord ReadUser(const SqliteStatement& row) {
+  UserRecord user;
+  user.id = row.ColumnText(0);
+  user.email = row.ColumnText(1);
+  user.display_name = row.ColumnText(2);
+  user.create_time = absl::FromUnixMicros(row.ColumnInt(3));
+  user.update_time = absl::FromUnixMicros(row.ColumnInt(4));
+  user.revision = row.ColumnInt(5);
+  return user;
+}
+
+// Rewrites the ALREADY_EXISTS of a unique email into a message that names
+// the email; other statuses pass through.
+absl::Status DescribeEmailConflict(absl::Status status,
+                                   absl::string_view email) {
+  if (!absl::IsAlreadyExists(status)) return status;
+  return absl::AlreadyExistsError(
+      absl::StrCat("a user with email \"", email, "\" already exists"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteSharedStore>> SqliteSharedStore::Open(
+    const std::string& path) {
+  SqliteConnection::Options options;
+  options.create_if_missing = true;
+  TENANTRY_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> connection,
+                            SqliteConnection::Open(path, options));
+  return std::unique_ptr<SqliteSharedStore>(
+      new SqliteSharedStore(std::move(connection)));
+}
+
+absl::StatusOr<TenantRecord> SqliteSharedStore::CreateTenant(
+    const TenantRecord& tenant) {
+  TenantRecord created = tenant;
+  created.create_time = created.update_time = absl::Now();
+  created.revision = 1;
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare(absl::StrCat("INSERT INTO tenants (", kTenantColumns,
+                                        ") VALUES (?, ?, ?, ?, ?, ?)")));
+  StatementLease insert(statement);
+  insert->BindAll(created.id, created.display_name,
+                  TenantStateName(created.state),
+                  absl::ToUnixMicros(created.create_time),
+                  absl::ToUnixMicros(created.update_time), created.revision);
+  absl::Status status = insert->Execute().status();
+  if (absl::IsAlreadyExists(status)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("tenant \"", tenant.id, "\" already exists"));
+  }
+  TENANTRY_RETURN_IF_ERROR(status);
+  return created;
+}
+
+absl::StatusOr<TenantRecord> SqliteSharedStore::GetTenant(
+    absl::string_view id) {
+  absl::MutexLock lock(&mutex_);
+  return GetTenantLocked(id);
+}
+
+absl::StatusOr<TenantRecord> SqliteSharedStore::GetTenantLocked(
+    absl::string_view id) {
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare(absl::StrCat("SELECT ", kTenantColumns,
+                                        " FROM tenants WHERE id = ?")));
+  StatementLease query(statement);
+  query->BindAll(id);
+  TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("tenant \"", id, "\" not found"));
+  }
+  return ReadTenant(*statement);
+}
+
+absl::StatusOr<Page<TenantRecord>> SqliteSharedStore::ListTenants(
+    const PageRequest& page) {
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare(absl::StrCat("SELECT ", kTenantColumns,
+                                        " FROM tenants WHERE id > ? "
+                                        "ORDER BY id LIMIT ?")));
+  StatementLease query(statement);
+  query->BindAll(page.after_id, int64_t{page.limit} + 1);
+  return CollectPage<TenantRecord>(query, page.limit, &ReadTenant);
+}
+
+absl::StatusOr<TenantRecord> SqliteSharedStore::UpdateTenant(
+    absl::string_view id, const Mutation<TenantRecord>& mutation) {
+  absl::MutexLock lock(&mutex_);
+  TenantRecord updated;
+  absl::Status status = connection_->InTransaction([&]() -> absl::Status {
+    TENANTRY_ASSIGN_OR_RETURN(updated, GetTenantLocked(id));
+    TENANTRY_RETURN_IF_ERROR(mutation(updated));
+    updated.id = std::string(id);
+    updated.update_time = absl::Now();
+    updated.revision += 1;
+    TENANTRY_ASSIGN_OR_RETURN(
+        SqliteStatement * statement,
+        connection_->Prepare("UPDATE tenants SET display_name = ?, state = ?, "
+                             "update_time = ?, revision = ? WHERE id = ?"));
+    StatementLease update(statement);
+    update->BindAll(updated.display_name, TenantStateName(updated.state),
+                    absl::ToUnixMicros(updated.update_time), updated.revision,
+                    updated.id);
+    return update->Execute().status();
+  });
+  TENANTRY_RETURN_IF_ERROR(status);
+  return updated;
+}
+
+absl::Status SqliteSharedStore::DeleteTenant(absl::string_view id) {
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare("DELETE FROM tenants WHERE id = ?"));
+  StatementLease remove(statement);
+  remove->BindAll(id);
+  TENANTRY_ASSIGN_OR_RETURN(const int deleted, remove->Execute());
+  if (deleted == 0) {
+    return absl::NotFoundError(absl::StrCat("tenant \"", id, "\" not found"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UserRecord> SqliteSharedStore::CreateUser(
+    const UserRecord& user) {
+  UserRecord created = user;
+  created.create_time = created.update_time = absl::Now();
+  created.revision = 1;
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare("INSERT INTO users (id, email, email_key, "
+                           "display_name, create_time, update_time, revision) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  StatementLease insert(statement);
+  insert->BindAll(created.id, created.email, absl::AsciiStrToLower(user.email),
+                  created.display_name,
+                  absl::ToUnixMicros(created.create_time),
+                  absl::ToUnixMicros(created.update_time), created.revision);
+  TENANTRY_RETURN_IF_ERROR(
+      DescribeEmailConflict(insert->Execute().status(), user.email));
+  return created;
+}
+
+absl::StatusOr<UserRecord> SqliteSharedStore::GetUser(absl::string_view id) {
+  absl::MutexLock lock(&mutex_);
+  return GetUserLocked(id);
+}
+
+absl::StatusOr<UserRecord> SqliteSharedStore::GetUserLocked(
+    absl::string_view id) {
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare(absl::StrCat("SELECT ", kUserColumns,
+                                        " FROM users WHERE id = ?")));
+  StatementLease query(statement);
+  query->BindAll(id);
+  TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("user \"", id, "\" not found"));
+  }
+  return ReadUser(*statement);
+}
+
+absl::StatusOr<Page<UserRecord>> SqliteSharedStore::ListUsers(
+    const PageRequest& page) {
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare(absl::StrCat("SELECT ", kUserColumns,
+                                        " FROM users WHERE id > ? "
+                                        "ORDER BY id LIMIT ?")));
+  StatementLease query(statement);
+  query->BindAll(page.after_id, int64_t{page.limit} + 1);
+  return CollectPage<UserRecord>(query, page.limit, &ReadUser);
+}
+
+absl::StatusOr<UserRecord> SqliteSharedStore::UpdateUser(
+    absl::string_view id, const Mutation<UserRecord>& mutation) {
+  absl::MutexLock lock(&mutex_);
+  UserRecord updated;
+  absl::Status status = connection_->InTransaction([&]() -> absl::Status {
+    TENANTRY_ASSIGN_OR_RETURN(updated, GetUserLocked(id));
+    TENANTRY_RETURN_IF_ERROR(mutation(updated));
+    updated.id = std::string(id);
+    updated.update_time = absl::Now();
+    updated.revision += 1;
+    TENANTRY_ASSIGN_OR_RETURN(
+        SqliteStatement * statement,
+        connection_->Prepare("UPDATE users SET email = ?, email_key = ?, "
+                             "display_name = ?, update_time = ?, revision = ? "
+                             "WHERE id = ?"));
+    StatementLease update(statement);
+    update->BindAll(updated.email, absl::AsciiStrToLower(updated.email),
+                    updated.display_name,
+                    absl::ToUnixMicros(updated.update_time), updated.revision,
+                    updated.id);
+    return DescribeEmailConflict(update->Execute().status(), updated.email);
+  });
+  TENANTRY_RETURN_IF_ERROR(status);
+  return updated;
+}
+
+absl::StatusOr<MigrationOutcome> SqliteSharedStore::Migrate() {
+  absl::MutexLock lock(&mutex_);
+  SqliteMigrationBackend backend(connection_.get());
+  return ApplyMigrations(backend, SharedMigrations());
+}
+
+absl::StatusOr<MigrationStatus> SqliteSharedStore::GetMigrationStatus() {
+  absl::MutexLock lock(&mutex_);
+  SqliteMigrationBackend backend(connection_.get());
+  return CheckMigrations(backend, SharedMigrations());
+}
+
+absl::StatusOr<std::unique_ptr<SharedStore>> OpenSharedStore(
+    absl::string_view url) {
+  constexpr absl::string_view kSqlitePrefix = "sqlite:";
+  if (absl::StartsWith(url, kSqlitePrefix) && url.size() > kSqlitePrefix.size()) {
+    TENANTRY_ASSIGN_OR_RETURN(
+        std::unique_ptr<SqliteSharedStore> store,
+        SqliteSharedStore::Open(std::string(url.substr(kSqlitePrefix.size()))));
+    return std::unique_ptr<SharedStore>(std::move(store));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unsupported shared store URL \"", url,
+                   "\": expected sqlite:PATH, for example sqlite:data/shared.db"));
+}
+
+}  // namespace tenantry::storage

@@ -1,0 +1,75 @@
+#ifndef TENANTRY_STORAGE_TENANT_CACHE_H_
+#define TENANTRY_STORAGE_TENANT_CACHE_H_
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/sqlite.h"
+#include "storage/tenant_database.h"
+
+namespace tenantry::storage {
+
+// A bounded least-recently-used cache of open tenant databases, each with
+// its prepared statements. Thread-safe. An evicted database closes when
+// the last call still using it lets go, so the number of open files may
+// briefly exceed the capacity by the number of calls in flight.
+class TenantCache {
+ public:
+  struct Options {
+    std::string data_dir;
+    // Maximum number of databases kept open, at least 1.
+    size_t capacity = 64;
+    SqliteConnection::Options connection;
+  };
+
+  struct Stats {
+    int64_t hits = 0;
+    int64_t misses = 0;
+    int64_t evictions = 0;
+  };
+
+  explicit TenantCache(Options options);
+
+  // Returns the open database of `tenant_id`, opening it on a miss and
+  // evicting the least recently used one if the cache is full. Never
+  // creates a file: returns NOT_FOUND if the database does not exist, and
+  // the errors of TenantDatabase::Open. `tenant_id` must be valid.
+  absl::StatusOr<std::shared_ptr<TenantDatabase>> Get(
+      absl::string_view tenant_id);
+
+  // Drops the tenant's database from the cache, if present.
+  void Evict(absl::string_view tenant_id);
+
+  size_t size() const;
+  Stats stats() const;
+  const Options& options() const { return options_; }
+
+ private:
+  using LruList = std::list<std::shared_ptr<TenantDatabase>>;
+
+  // Moves the entry to the front of the LRU list and returns it.
+  std::shared_ptr<TenantDatabase> Touch(LruList::iterator entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  const Options options_;
+  mutable absl::Mutex mutex_;
+  // Most recently used first.
+  LruList lru_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<std::string, LruList::iterator> index_
+      ABSL_GUARDED_BY(mutex_);
+  Stats stats_ ABSL_GUARDED_BY(mutex_);
+  // Incremented by every Evict(), so that Get() does not cache a database
+  // opened before an eviction finished.
+  int64_t generation_ ABSL_GUARDED_BY(mutex_) = 0;
+};
+
+}  // namespace tenantry::storage
+
+#endif  // TENANTRY_STORAGE_TENANT_CACHE_H_

@@ -1,0 +1,60 @@
+#ifndef TENANTRY_STORAGE_TENANT_REGISTRY_H_
+#define TENANTRY_STORAGE_TENANT_REGISTRY_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/records.h"
+#include "storage/shared_store.h"
+#include "storage/tenant_cache.h"
+
+namespace tenantry::storage {
+
+// Keeps the tenant rows in the shared store and the tenant database files
+// in step, and resolves tenant ids for calls. Thread-safe; creates and
+// deletes run one at a time.
+class TenantRegistry {
+ public:
+  // Both pointers must outlive the registry.
+  TenantRegistry(SharedStore* shared_store, TenantCache* cache)
+      : shared_store_(shared_store), cache_(cache) {}
+
+  // Creates and migrates the tenant's database, then registers the tenant,
+  // so a registered tenant always has a complete database. If registering
+  // fails, the file is removed again. Returns INVALID_ARGUMENT for a
+  // malformed id, ALREADY_EXISTS if it is registered, and file or
+  // migration errors.
+  absl::StatusOr<TenantRecord> Create(const TenantRecord& tenant);
+
+  // Removes the tenant's database files, then its row. A failure leaves
+  // the row in place, so the delete can be retried. Returns NOT_FOUND, or
+  // ABORTED if `expected_revision` is set and differs.
+  absl::Status Delete(absl::string_view tenant_id,
+                      std::optional<int64_t> expected_revision);
+
+  // Returns the tenant if calls to it may be served: INVALID_ARGUMENT for a
+  // malformed id, NOT_FOUND if it is not registered, FAILED_PRECONDITION
+  // if it is suspended.
+  absl::StatusOr<TenantRecord> ResolveServable(absl::string_view tenant_id);
+
+  // Returns the open database of a registered tenant; never creates one.
+  absl::StatusOr<std::shared_ptr<TenantDatabase>> OpenDatabase(
+      absl::string_view tenant_id);
+
+  SharedStore* shared_store() const { return shared_store_; }
+  TenantCache* cache() const { return cache_; }
+
+ private:
+  SharedStore* const shared_store_;
+  TenantCache* const cache_;
+  absl::Mutex lifecycle_mutex_;
+};
+
+}  // namespace tenantry::storage
+
+#endif  // TENANTRY_STORAGE_TENANT_REGISTRY_H_
