@@ -46,8 +46,8 @@ std::vector<std::string> SetDocumentPaths(const Document& document) {
 // Checks the selected fields; returns the owner's profile id if the
 // request sets one.
 absl::StatusOr<std::optional<std::string>> ValidateDocumentFields(
-    const Document& document, const std::function<bool(absl::string_view)>&
-                                  selected,
+    const Document& document,
+    const std::function<bool(absl::string_view)>& selected,
     absl::string_view tenant_id, int64_t max_content_bytes) {
   RequestValidator validator;
   if (selected("title")) {
@@ -93,8 +93,9 @@ void DocumentToProto(absl::string_view tenant_id, const DocumentRecord& record,
 absl::StatusOr<bool> IncludesContent(int view, bool default_with_content) {
   if (!tenantry::v1::DocumentView_IsValid(view)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("view: ", view, " is not a known value; use BASIC or "
-                                     "FULL"));
+        absl::StrCat("view: ", view,
+                     " is not a known value; use BASIC or "
+                     "FULL"));
   }
   if (view == tenantry::v1::DOCUMENT_VIEW_UNSPECIFIED) {
     return default_with_content;
@@ -107,154 +108,162 @@ absl::StatusOr<bool> IncludesContent(int view, bool default_with_content) {
 grpc::Status DocumentServiceImpl::CreateDocument(
     grpc::ServerContext* context,
     const tenantry::v1::CreateDocumentRequest* request, Document* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    // Validate.
-    TENANTRY_RETURN_IF_ERROR(
-        CheckParentTenant("parent", request->parent(), call.tenant_id));
-    const Document& document = request->document();
-    TENANTRY_ASSIGN_OR_RETURN(
-        std::optional<std::string> owner_id,
-        ValidateDocumentFields(
-            document, [](absl::string_view) { return true; }, call.tenant_id,
-            max_content_bytes_));
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        // Validate.
+        TENANTRY_RETURN_IF_ERROR(
+            CheckParentTenant("parent", request->parent(), call.tenant_id));
+        const Document& document = request->document();
+        TENANTRY_ASSIGN_OR_RETURN(
+            std::optional<std::string> owner_id,
+            ValidateDocumentFields(
+                document, [](absl::string_view) { return true; },
+                call.tenant_id, max_content_bytes_));
 
-    // Insert; storage checks that the owner exists.
-    DocumentRecord record;
-    record.title = document.title();
-    record.content = document.content();
-    record.content_type = document.content_type().empty()
-                              ? std::string(kDefaultContentType)
-                              : document.content_type();
-    record.owner_profile_id = std::move(owner_id);
-    TENANTRY_ASSIGN_OR_RETURN(const DocumentRecord created,
-                              DocumentStore(call.database).Create(record));
-    DocumentToProto(call.tenant_id, created, response);
-    return absl::OkStatus();
-  });
+        // Insert; storage checks that the owner exists.
+        DocumentRecord record;
+        record.title = document.title();
+        record.content = document.content();
+        record.content_type = document.content_type().empty()
+                                  ? std::string(kDefaultContentType)
+                                  : document.content_type();
+        record.owner_profile_id = std::move(owner_id);
+        TENANTRY_ASSIGN_OR_RETURN(const DocumentRecord created,
+                                  DocumentStore(call.database).Create(record));
+        DocumentToProto(call.tenant_id, created, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DocumentServiceImpl::GetDocument(
     grpc::ServerContext* context,
     const tenantry::v1::GetDocumentRequest* request, Document* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    TENANTRY_ASSIGN_OR_RETURN(
-        const std::string id,
-        ParseDocumentName("name", request->name(), call.tenant_id));
-    TENANTRY_ASSIGN_OR_RETURN(
-        const bool with_content,
-        IncludesContent(request->view(), /*default_with_content=*/true));
-    TENANTRY_ASSIGN_OR_RETURN(const DocumentRecord document,
-                              DocumentStore(call.database).Get(id, with_content));
-    DocumentToProto(call.tenant_id, document, response);
-    return absl::OkStatus();
-  });
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::string id,
+            ParseDocumentName("name", request->name(), call.tenant_id));
+        TENANTRY_ASSIGN_OR_RETURN(
+            const bool with_content,
+            IncludesContent(request->view(), /*default_with_content=*/true));
+        TENANTRY_ASSIGN_OR_RETURN(
+            const DocumentRecord document,
+            DocumentStore(call.database).Get(id, with_content));
+        DocumentToProto(call.tenant_id, document, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DocumentServiceImpl::ListDocuments(
     grpc::ServerContext* context,
     const tenantry::v1::ListDocumentsRequest* request,
     tenantry::v1::ListDocumentsResponse* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    // Validate.
-    TENANTRY_RETURN_IF_ERROR(
-        CheckParentTenant("parent", request->parent(), call.tenant_id));
-    TENANTRY_ASSIGN_OR_RETURN(const std::optional<FilterCondition> condition,
-                              ParseFilter(request->filter(), {"owner"}));
-    std::optional<std::string> owner_id;
-    if (condition.has_value()) {
-      TENANTRY_ASSIGN_OR_RETURN(
-          owner_id,
-          ParseProfileName("filter", condition->value, call.tenant_id));
-    }
-    TENANTRY_ASSIGN_OR_RETURN(
-        const bool with_content,
-        IncludesContent(request->view(), /*default_with_content=*/false));
-    const std::string arguments =
-        absl::StrCat("ListDocuments|", request->parent(), "|",
-                     request->filter(), "|", request->view());
-    TENANTRY_ASSIGN_OR_RETURN(
-        const storage::PageRequest page,
-        ParsePageRequest(request->page_size(), request->page_token(),
-                         arguments));
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        // Validate.
+        TENANTRY_RETURN_IF_ERROR(
+            CheckParentTenant("parent", request->parent(), call.tenant_id));
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::optional<FilterCondition> condition,
+            ParseFilter(request->filter(), {"owner"}));
+        std::optional<std::string> owner_id;
+        if (condition.has_value()) {
+          TENANTRY_ASSIGN_OR_RETURN(
+              owner_id,
+              ParseProfileName("filter", condition->value, call.tenant_id));
+        }
+        TENANTRY_ASSIGN_OR_RETURN(
+            const bool with_content,
+            IncludesContent(request->view(), /*default_with_content=*/false));
+        const std::string arguments =
+            absl::StrCat("ListDocuments|", request->parent(), "|",
+                         request->filter(), "|", request->view());
+        TENANTRY_ASSIGN_OR_RETURN(
+            const storage::PageRequest page,
+            ParsePageRequest(request->page_size(), request->page_token(),
+                             arguments));
 
-    // Load and respond.
-    TENANTRY_ASSIGN_OR_RETURN(
-        const storage::Page<DocumentRecord> documents,
-        DocumentStore(call.database).List(owner_id, page, with_content));
-    for (const DocumentRecord& document : documents.items) {
-      DocumentToProto(call.tenant_id, document, response->add_documents());
-    }
-    if (!documents.items.empty()) {
-      response->set_next_page_token(NextPageToken(
-          documents.has_more, documents.items.back().id, arguments));
-    }
-    return absl::OkStatus();
-  });
+        // Load and respond.
+        TENANTRY_ASSIGN_OR_RETURN(
+            const storage::Page<DocumentRecord> documents,
+            DocumentStore(call.database).List(owner_id, page, with_content));
+        for (const DocumentRecord& document : documents.items) {
+          DocumentToProto(call.tenant_id, document, response->add_documents());
+        }
+        if (!documents.items.empty()) {
+          response->set_next_page_token(NextPageToken(
+              documents.has_more, documents.items.back().id, arguments));
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DocumentServiceImpl::UpdateDocument(
     grpc::ServerContext* context,
     const tenantry::v1::UpdateDocumentRequest* request, Document* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    const Document& document = request->document();
-    // Validate.
-    TENANTRY_ASSIGN_OR_RETURN(
-        const std::string id,
-        ParseDocumentName("document.name", document.name(), call.tenant_id));
-    TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
-                              ParseEtag("document.etag", document.etag()));
-    TENANTRY_ASSIGN_OR_RETURN(
-        const UpdateMask mask,
-        UpdateMask::Create(
-            request->has_update_mask() ? &request->update_mask() : nullptr,
-            DocumentMaskFields(), SetDocumentPaths(document)));
-    const auto selected = [&mask](absl::string_view path) {
-      return mask.Covers(path);
-    };
-    TENANTRY_ASSIGN_OR_RETURN(
-        const std::optional<std::string> owner_id,
-        ValidateDocumentFields(document, selected, call.tenant_id,
-                               max_content_bytes_));
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        const Document& document = request->document();
+        // Validate.
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::string id,
+            ParseDocumentName("document.name", document.name(),
+                              call.tenant_id));
+        TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
+                                  ParseEtag("document.etag", document.etag()));
+        TENANTRY_ASSIGN_OR_RETURN(
+            const UpdateMask mask,
+            UpdateMask::Create(
+                request->has_update_mask() ? &request->update_mask() : nullptr,
+                DocumentMaskFields(), SetDocumentPaths(document)));
+        const auto selected = [&mask](absl::string_view path) {
+          return mask.Covers(path);
+        };
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::optional<std::string> owner_id,
+            ValidateDocumentFields(document, selected, call.tenant_id,
+                                   max_content_bytes_));
 
-    // Apply the masked fields to the stored document.
-    TENANTRY_ASSIGN_OR_RETURN(
-        const DocumentRecord updated,
-        DocumentStore(call.database)
-            .Update(id, [&](DocumentRecord& record) -> absl::Status {
-              TENANTRY_RETURN_IF_ERROR(
-                  CheckEtag(etag, record.revision, document.name()));
-              if (selected("title")) record.title = document.title();
-              if (selected("content")) record.content = document.content();
-              if (selected("content_type")) {
-                record.content_type = document.content_type().empty()
-                                          ? std::string(kDefaultContentType)
-                                          : document.content_type();
-              }
-              if (selected("owner")) record.owner_profile_id = owner_id;
-              return absl::OkStatus();
-            }));
-    DocumentToProto(call.tenant_id, updated, response);
-    return absl::OkStatus();
-  });
+        // Apply the masked fields to the stored document.
+        TENANTRY_ASSIGN_OR_RETURN(
+            const DocumentRecord updated,
+            DocumentStore(call.database)
+                .Update(id, [&](DocumentRecord& record) -> absl::Status {
+                  TENANTRY_RETURN_IF_ERROR(
+                      CheckEtag(etag, record.revision, document.name()));
+                  if (selected("title")) record.title = document.title();
+                  if (selected("content")) record.content = document.content();
+                  if (selected("content_type")) {
+                    record.content_type = document.content_type().empty()
+                                              ? std::string(kDefaultContentType)
+                                              : document.content_type();
+                  }
+                  if (selected("owner")) record.owner_profile_id = owner_id;
+                  return absl::OkStatus();
+                }));
+        DocumentToProto(call.tenant_id, updated, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status DocumentServiceImpl::DeleteDocument(
     grpc::ServerContext* context,
     const tenantry::v1::DeleteDocumentRequest* request,
     google::protobuf::Empty* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    TENANTRY_ASSIGN_OR_RETURN(
-        const std::string id,
-        ParseDocumentName("name", request->name(), call.tenant_id));
-    TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
-                              ParseEtag("etag", request->etag()));
-    return DocumentStore(call.database).Delete(id, etag);
-  });
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::string id,
+            ParseDocumentName("name", request->name(), call.tenant_id));
+        TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
+                                  ParseEtag("etag", request->etag()));
+        return DocumentStore(call.database).Delete(id, etag);
+      });
 }
 
 }  // namespace tenantry::services

@@ -25,7 +25,8 @@ absl::StatusOr<std::optional<int64_t>> ParseEtag(absl::string_view field,
   if (etag.empty()) return std::nullopt;
   int64_t revision = 0;
   absl::string_view digits = etag;
-  if (absl::ConsumePrefix(&digits, kPrefix) && absl::SimpleAtoi(digits, &revision) && revision > 0) {
+  if (absl::ConsumePrefix(&digits, kPrefix) &&
+      absl::SimpleAtoi(digits, &revision) && revision > 0) {
     return revision;
   }
   return absl::InvalidArgumentError(
@@ -34,8 +35,8 @@ absl::StatusOr<std::optional<int64_t>> ParseEtag(absl::string_view field,
                    "last read unchanged, or leave it empty"));
 }
 
-absl::Status CheckEtag(const std::optional<int64_t>& expected,
-                       int64_t revision, absl::string_view resource_name) {
+absl::Status CheckEtag(const std::optional<int64_t>& expected, int64_t revision,
+                       absl::string_view resource_name) {
   if (!expected.has_value() || *expected == revision) return absl::OkStatus();
   return absl::AbortedError(absl::StrCat(
       resource_name,

@@ -22,8 +22,8 @@ absl::StatusOr<std::optional<int64_t>> ParseEtag(absl::string_view field,
 
 // Returns OK if `expected` is unset or equals `revision`, else ABORTED
 // naming `resource_name`.
-absl::Status CheckEtag(const std::optional<int64_t>& expected,
-                       int64_t revision, absl::string_view resource_name);
+absl::Status CheckEtag(const std::optional<int64_t>& expected, int64_t revision,
+                       absl::string_view resource_name);
 
 }  // namespace tenantry::services
 

@@ -1,11 +1,10 @@
 // tenantry_server: serves the Tenantry gRPC API until SIGINT or SIGTERM.
 
+#include <glog/logging.h>
 #include <signal.h>
 
 #include <cstdlib>
 #include <iostream>
-
-#include <glog/logging.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"

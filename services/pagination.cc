@@ -1,8 +1,8 @@
 #include "services/pagination.h"
 
+#include <algorithm>
 #include <vector>
 
-#include <algorithm>
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"

@@ -77,8 +77,8 @@ Profile::VerificationStatus VerificationToProto(VerificationStatus status) {
 }
 
 bool IsEmpty(const storage::StudentInfo& info) {
-  return info.school.empty() && info.class_name.empty() &&
-         info.major.empty() && info.academic_year.empty();
+  return info.school.empty() && info.class_name.empty() && info.major.empty() &&
+         info.academic_year.empty();
 }
 
 bool IsEmpty(const storage::TeacherInfo& info) {
@@ -109,8 +109,7 @@ const std::vector<std::string>& TeacherInfoFields() {
 }
 
 void CopyStudentInfo(const tenantry::v1::StudentInfo& from,
-                     const FieldSelector& selected,
-                     storage::StudentInfo& to) {
+                     const FieldSelector& selected, storage::StudentInfo& to) {
   if (selected("student_info.school")) to.school = from.school();
   if (selected("student_info.class_name")) to.class_name = from.class_name();
   if (selected("student_info.major")) to.major = from.major();
@@ -120,8 +119,7 @@ void CopyStudentInfo(const tenantry::v1::StudentInfo& from,
 }
 
 void CopyTeacherInfo(const tenantry::v1::TeacherInfo& from,
-                     const FieldSelector& selected,
-                     storage::TeacherInfo& to) {
+                     const FieldSelector& selected, storage::TeacherInfo& to) {
   if (selected("teacher_info.work_unit")) to.work_unit = from.work_unit();
   if (selected("teacher_info.subject")) to.subject = from.subject();
   if (selected("teacher_info.specialty")) to.specialty = from.specialty();
@@ -176,9 +174,8 @@ bool SelectAllFields(absl::string_view path) { return true; }
 const UpdateMask::Fields& ProfileMaskFields() {
   static const auto* const fields = [] {
     auto* fields = new UpdateMask::Fields;
-    fields->updatable = {"full_name",  "phone", "address",
-                         "bio",        "avatar_url", "role",
-                         "student_info"};
+    fields->updatable = {"full_name",  "phone", "address",     "bio",
+                         "avatar_url", "role",  "student_info"};
     for (const std::string& child : StudentInfoFields()) {
       fields->updatable.push_back(absl::StrCat("student_info.", child));
     }
@@ -211,9 +208,9 @@ std::vector<std::string> SetProfilePaths(const Profile& profile) {
   add_if(profile.role() != tenantry::v1::ROLE_UNSPECIFIED, "role");
   add_if(profile.has_student_info(), "student_info");
   add_if(profile.has_teacher_info(), "teacher_info");
-  add_if(profile.verification_status() !=
-             Profile::VERIFICATION_STATUS_UNSPECIFIED,
-         "verification_status");
+  add_if(
+      profile.verification_status() != Profile::VERIFICATION_STATUS_UNSPECIFIED,
+      "verification_status");
   add_if(profile.has_privacy_settings(), "privacy_settings");
   add_if(!profile.slug().empty(), "slug");
   add_if(!profile.date_of_birth().empty(), "date_of_birth");
@@ -270,9 +267,9 @@ void ValidateProfileFields(const Profile& profile,
     // Dates in the form YYYY-MM-DD compare correctly as text.
     if (validator.Date("profile.date_of_birth", profile.date_of_birth()) &&
         profile.date_of_birth() > today) {
-      validator.AddViolation("profile.date_of_birth",
-                             absl::StrCat("\"", profile.date_of_birth(),
-                                          "\" is in the future"));
+      validator.AddViolation(
+          "profile.date_of_birth",
+          absl::StrCat("\"", profile.date_of_birth(), "\" is in the future"));
     }
   }
 }
@@ -363,8 +360,7 @@ void ProfileToProto(absl::string_view tenant_id, const ProfileRecord& record,
   profile->set_etag(EtagForRevision(record.revision));
 }
 
-void ValidatePost(const tenantry::v1::Post& post,
-                  RequestValidator& validator) {
+void ValidatePost(const tenantry::v1::Post& post, RequestValidator& validator) {
   validator.Required("post.content", post.content());
   validator.MaxLength("post.content", post.content(), kMaxPostLength);
   if (post.media_urls_size() > static_cast<int>(kMaxMediaUrls)) {
@@ -392,8 +388,8 @@ storage::PostRecord PostFromProto(const tenantry::v1::Post& post,
   return record;
 }
 
-void PostToProto(absl::string_view tenant_id,
-                 const storage::PostRecord& record, tenantry::v1::Post* post) {
+void PostToProto(absl::string_view tenant_id, const storage::PostRecord& record,
+                 tenantry::v1::Post* post) {
   post->set_name(PostName(tenant_id, record.profile_id, record.id));
   post->set_content(record.content);
   for (const std::string& url : record.media_urls) post->add_media_urls(url);

@@ -53,8 +53,8 @@ void ValidatePost(const tenantry::v1::Post& post, RequestValidator& validator);
 storage::PostRecord PostFromProto(const tenantry::v1::Post& post,
                                   absl::string_view profile_id);
 
-void PostToProto(absl::string_view tenant_id,
-                 const storage::PostRecord& record, tenantry::v1::Post* post);
+void PostToProto(absl::string_view tenant_id, const storage::PostRecord& record,
+                 tenantry::v1::Post* post);
 
 // Parses a role name of the ListProfiles filter, for example `STUDENT`.
 bool ParseRoleName(absl::string_view name, storage::Role* role);

@@ -51,209 +51,220 @@ absl::StatusOr<storage::ProfileFilter> ParseProfileFilter(
 grpc::Status ProfileServiceImpl::CreateProfile(
     grpc::ServerContext* context,
     const tenantry::v1::CreateProfileRequest* request, Profile* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    // Validate.
-    TENANTRY_RETURN_IF_ERROR(
-        CheckParentTenant("parent", request->parent(), call.tenant_id));
-    const Profile& profile = request->profile();
-    TENANTRY_ASSIGN_OR_RETURN(const std::string user_id,
-                              ParseUserName("profile.user", profile.user()));
-    RequestValidator validator;
-    ValidateProfileFields(profile, SelectAllFields, validator);
-    TENANTRY_RETURN_IF_ERROR(validator.Finish());
-    ProfileRecord record;
-    record.user_id = user_id;
-    TENANTRY_RETURN_IF_ERROR(
-        ApplyProfileFields(profile, SelectAllFields, record));
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        // Validate.
+        TENANTRY_RETURN_IF_ERROR(
+            CheckParentTenant("parent", request->parent(), call.tenant_id));
+        const Profile& profile = request->profile();
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::string user_id,
+            ParseUserName("profile.user", profile.user()));
+        RequestValidator validator;
+        ValidateProfileFields(profile, SelectAllFields, validator);
+        TENANTRY_RETURN_IF_ERROR(validator.Finish());
+        ProfileRecord record;
+        record.user_id = user_id;
+        TENANTRY_RETURN_IF_ERROR(
+            ApplyProfileFields(profile, SelectAllFields, record));
 
-    // The user must exist in the shared directory.
-    TENANTRY_RETURN_IF_ERROR(
-        tenants_->shared_store()->GetUser(user_id).status());
+        // The user must exist in the shared directory.
+        TENANTRY_RETURN_IF_ERROR(
+            tenants_->shared_store()->GetUser(user_id).status());
 
-    // Insert; the UNIQUE constraint on user_id rejects a second profile.
-    TENANTRY_ASSIGN_OR_RETURN(const ProfileRecord created,
-                              ProfileStore(call.database).Create(record));
-    ProfileToProto(call.tenant_id, created, response);
-    return absl::OkStatus();
-  });
+        // Insert; the UNIQUE constraint on user_id rejects a second profile.
+        TENANTRY_ASSIGN_OR_RETURN(const ProfileRecord created,
+                                  ProfileStore(call.database).Create(record));
+        ProfileToProto(call.tenant_id, created, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ProfileServiceImpl::GetProfile(
     grpc::ServerContext* context,
     const tenantry::v1::GetProfileRequest* request, Profile* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    TENANTRY_ASSIGN_OR_RETURN(
-        const std::string id,
-        ParseProfileName("name", request->name(), call.tenant_id));
-    TENANTRY_ASSIGN_OR_RETURN(const ProfileRecord profile,
-                              ProfileStore(call.database).Get(id));
-    ProfileToProto(call.tenant_id, profile, response);
-    return absl::OkStatus();
-  });
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::string id,
+            ParseProfileName("name", request->name(), call.tenant_id));
+        TENANTRY_ASSIGN_OR_RETURN(const ProfileRecord profile,
+                                  ProfileStore(call.database).Get(id));
+        ProfileToProto(call.tenant_id, profile, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ProfileServiceImpl::LookupProfileByUser(
     grpc::ServerContext* context,
     const tenantry::v1::LookupProfileByUserRequest* request,
     tenantry::v1::LookupProfileByUserResponse* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    TENANTRY_RETURN_IF_ERROR(
-        CheckParentTenant("parent", request->parent(), call.tenant_id));
-    TENANTRY_ASSIGN_OR_RETURN(const std::string user_id,
-                              ParseUserName("user", request->user()));
-    TENANTRY_ASSIGN_OR_RETURN(const storage::UserRecord user,
-                              tenants_->shared_store()->GetUser(user_id));
-    TENANTRY_ASSIGN_OR_RETURN(const std::optional<ProfileRecord> profile,
-                              ProfileStore(call.database).FindByUser(user_id));
-    UserToProto(user, response->mutable_user());
-    if (profile.has_value()) {
-      ProfileToProto(call.tenant_id, *profile, response->mutable_profile());
-    }
-    return absl::OkStatus();
-  });
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        TENANTRY_RETURN_IF_ERROR(
+            CheckParentTenant("parent", request->parent(), call.tenant_id));
+        TENANTRY_ASSIGN_OR_RETURN(const std::string user_id,
+                                  ParseUserName("user", request->user()));
+        TENANTRY_ASSIGN_OR_RETURN(const storage::UserRecord user,
+                                  tenants_->shared_store()->GetUser(user_id));
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::optional<ProfileRecord> profile,
+            ProfileStore(call.database).FindByUser(user_id));
+        UserToProto(user, response->mutable_user());
+        if (profile.has_value()) {
+          ProfileToProto(call.tenant_id, *profile, response->mutable_profile());
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ProfileServiceImpl::ListProfiles(
     grpc::ServerContext* context,
     const tenantry::v1::ListProfilesRequest* request,
     tenantry::v1::ListProfilesResponse* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    // Validate.
-    TENANTRY_RETURN_IF_ERROR(
-        CheckParentTenant("parent", request->parent(), call.tenant_id));
-    TENANTRY_ASSIGN_OR_RETURN(const storage::ProfileFilter filter,
-                              ParseProfileFilter(request->filter()));
-    const std::string arguments = absl::StrCat(
-        "ListProfiles|", request->parent(), "|", request->filter());
-    TENANTRY_ASSIGN_OR_RETURN(
-        const storage::PageRequest page,
-        ParsePageRequest(request->page_size(), request->page_token(),
-                         arguments));
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        // Validate.
+        TENANTRY_RETURN_IF_ERROR(
+            CheckParentTenant("parent", request->parent(), call.tenant_id));
+        TENANTRY_ASSIGN_OR_RETURN(const storage::ProfileFilter filter,
+                                  ParseProfileFilter(request->filter()));
+        const std::string arguments = absl::StrCat(
+            "ListProfiles|", request->parent(), "|", request->filter());
+        TENANTRY_ASSIGN_OR_RETURN(
+            const storage::PageRequest page,
+            ParsePageRequest(request->page_size(), request->page_token(),
+                             arguments));
 
-    // Load and respond.
-    TENANTRY_ASSIGN_OR_RETURN(const storage::Page<ProfileRecord> profiles,
-                              ProfileStore(call.database).List(filter, page));
-    for (const ProfileRecord& profile : profiles.items) {
-      ProfileToProto(call.tenant_id, profile, response->add_profiles());
-    }
-    if (!profiles.items.empty()) {
-      response->set_next_page_token(NextPageToken(
-          profiles.has_more, profiles.items.back().id, arguments));
-    }
-    return absl::OkStatus();
-  });
+        // Load and respond.
+        TENANTRY_ASSIGN_OR_RETURN(
+            const storage::Page<ProfileRecord> profiles,
+            ProfileStore(call.database).List(filter, page));
+        for (const ProfileRecord& profile : profiles.items) {
+          ProfileToProto(call.tenant_id, profile, response->add_profiles());
+        }
+        if (!profiles.items.empty()) {
+          response->set_next_page_token(NextPageToken(
+              profiles.has_more, profiles.items.back().id, arguments));
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ProfileServiceImpl::UpdateProfile(
     grpc::ServerContext* context,
     const tenantry::v1::UpdateProfileRequest* request, Profile* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    const Profile& profile = request->profile();
-    // Validate.
-    TENANTRY_ASSIGN_OR_RETURN(
-        const std::string id,
-        ParseProfileName("profile.name", profile.name(), call.tenant_id));
-    TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
-                              ParseEtag("profile.etag", profile.etag()));
-    TENANTRY_ASSIGN_OR_RETURN(
-        const UpdateMask mask,
-        UpdateMask::Create(
-            request->has_update_mask() ? &request->update_mask() : nullptr,
-            ProfileMaskFields(), SetProfilePaths(profile)));
-    const FieldSelector selected = [&mask](absl::string_view path) {
-      return mask.Covers(path);
-    };
-    RequestValidator validator;
-    ValidateProfileFields(profile, selected, validator);
-    TENANTRY_RETURN_IF_ERROR(validator.Finish());
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        const Profile& profile = request->profile();
+        // Validate.
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::string id,
+            ParseProfileName("profile.name", profile.name(), call.tenant_id));
+        TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
+                                  ParseEtag("profile.etag", profile.etag()));
+        TENANTRY_ASSIGN_OR_RETURN(
+            const UpdateMask mask,
+            UpdateMask::Create(
+                request->has_update_mask() ? &request->update_mask() : nullptr,
+                ProfileMaskFields(), SetProfilePaths(profile)));
+        const FieldSelector selected = [&mask](absl::string_view path) {
+          return mask.Covers(path);
+        };
+        RequestValidator validator;
+        ValidateProfileFields(profile, selected, validator);
+        TENANTRY_RETURN_IF_ERROR(validator.Finish());
 
-    // Apply the masked fields to the stored profile.
-    TENANTRY_ASSIGN_OR_RETURN(
-        const ProfileRecord updated,
-        ProfileStore(call.database)
-            .Update(id, [&](ProfileRecord& record) -> absl::Status {
-              TENANTRY_RETURN_IF_ERROR(
-                  CheckEtag(etag, record.revision, profile.name()));
-              if (!profile.user().empty() &&
-                  profile.user() != UserName(record.user_id)) {
-                return absl::InvalidArgumentError(absl::StrCat(
-                    "profile.user: a profile's user cannot change; it is ",
-                    UserName(record.user_id)));
-              }
-              return ApplyProfileFields(profile, selected, record);
-            }));
-    ProfileToProto(call.tenant_id, updated, response);
-    return absl::OkStatus();
-  });
+        // Apply the masked fields to the stored profile.
+        TENANTRY_ASSIGN_OR_RETURN(
+            const ProfileRecord updated,
+            ProfileStore(call.database)
+                .Update(id, [&](ProfileRecord& record) -> absl::Status {
+                  TENANTRY_RETURN_IF_ERROR(
+                      CheckEtag(etag, record.revision, profile.name()));
+                  if (!profile.user().empty() &&
+                      profile.user() != UserName(record.user_id)) {
+                    return absl::InvalidArgumentError(absl::StrCat(
+                        "profile.user: a profile's user cannot change; it is ",
+                        UserName(record.user_id)));
+                  }
+                  return ApplyProfileFields(profile, selected, record);
+                }));
+        ProfileToProto(call.tenant_id, updated, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ProfileServiceImpl::DeleteProfile(
     grpc::ServerContext* context,
     const tenantry::v1::DeleteProfileRequest* request,
     google::protobuf::Empty* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    TENANTRY_ASSIGN_OR_RETURN(
-        const std::string id,
-        ParseProfileName("name", request->name(), call.tenant_id));
-    TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
-                              ParseEtag("etag", request->etag()));
-    return ProfileStore(call.database).Delete(id, etag);
-  });
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::string id,
+            ParseProfileName("name", request->name(), call.tenant_id));
+        TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
+                                  ParseEtag("etag", request->etag()));
+        return ProfileStore(call.database).Delete(id, etag);
+      });
 }
 
 grpc::Status ProfileServiceImpl::CreatePost(
     grpc::ServerContext* context,
     const tenantry::v1::CreatePostRequest* request,
     tenantry::v1::Post* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    TENANTRY_ASSIGN_OR_RETURN(
-        const std::string profile_id,
-        ParseProfileName("parent", request->parent(), call.tenant_id));
-    RequestValidator validator;
-    ValidatePost(request->post(), validator);
-    TENANTRY_RETURN_IF_ERROR(validator.Finish());
-    TENANTRY_ASSIGN_OR_RETURN(
-        const PostRecord created,
-        ProfileStore(call.database)
-            .CreatePost(PostFromProto(request->post(), profile_id)));
-    PostToProto(call.tenant_id, created, response);
-    return absl::OkStatus();
-  });
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::string profile_id,
+            ParseProfileName("parent", request->parent(), call.tenant_id));
+        RequestValidator validator;
+        ValidatePost(request->post(), validator);
+        TENANTRY_RETURN_IF_ERROR(validator.Finish());
+        TENANTRY_ASSIGN_OR_RETURN(
+            const PostRecord created,
+            ProfileStore(call.database)
+                .CreatePost(PostFromProto(request->post(), profile_id)));
+        PostToProto(call.tenant_id, created, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ProfileServiceImpl::ListPosts(
     grpc::ServerContext* context, const tenantry::v1::ListPostsRequest* request,
     tenantry::v1::ListPostsResponse* response) {
-  return ServeTenantCall(*contexts_, *tenants_, context,
-                         [&](const TenantCall& call) -> absl::Status {
-    TENANTRY_ASSIGN_OR_RETURN(
-        const std::string profile_id,
-        ParseProfileName("parent", request->parent(), call.tenant_id));
-    const std::string arguments =
-        absl::StrCat("ListPosts|", request->parent());
-    TENANTRY_ASSIGN_OR_RETURN(
-        const storage::PageRequest page,
-        ParsePageRequest(request->page_size(), request->page_token(),
-                         arguments));
-    TENANTRY_ASSIGN_OR_RETURN(
-        const storage::Page<PostRecord> posts,
-        ProfileStore(call.database).ListPosts(profile_id, page));
-    for (const PostRecord& post : posts.items) {
-      PostToProto(call.tenant_id, post, response->add_posts());
-    }
-    if (!posts.items.empty()) {
-      response->set_next_page_token(
-          NextPageToken(posts.has_more, posts.items.back().id, arguments));
-    }
-    return absl::OkStatus();
-  });
+  return ServeTenantCall(
+      *contexts_, *tenants_, context,
+      [&](const TenantCall& call) -> absl::Status {
+        TENANTRY_ASSIGN_OR_RETURN(
+            const std::string profile_id,
+            ParseProfileName("parent", request->parent(), call.tenant_id));
+        const std::string arguments =
+            absl::StrCat("ListPosts|", request->parent());
+        TENANTRY_ASSIGN_OR_RETURN(
+            const storage::PageRequest page,
+            ParsePageRequest(request->page_size(), request->page_token(),
+                             arguments));
+        TENANTRY_ASSIGN_OR_RETURN(
+            const storage::Page<PostRecord> posts,
+            ProfileStore(call.database).ListPosts(profile_id, page));
+        for (const PostRecord& post : posts.items) {
+          PostToProto(call.tenant_id, post, response->add_posts());
+        }
+        if (!posts.items.empty()) {
+          response->set_next_page_token(
+              NextPageToken(posts.has_more, posts.items.back().id, arguments));
+        }
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace tenantry::services

@@ -4,8 +4,9 @@
 
 namespace tenantry::services {
 
-void RequestContextRegistry::Put(const grpc::ServerContextBase* call,
-                                 std::shared_ptr<const RequestContext> context) {
+void RequestContextRegistry::Put(
+    const grpc::ServerContextBase* call,
+    std::shared_ptr<const RequestContext> context) {
   absl::MutexLock lock(&mutex_);
   contexts_[call] = std::move(context);
 }

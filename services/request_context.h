@@ -1,11 +1,11 @@
 #ifndef TENANTRY_SERVICES_REQUEST_CONTEXT_H_
 #define TENANTRY_SERVICES_REQUEST_CONTEXT_H_
 
+#include <grpcpp/server_context.h>
+
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <grpcpp/server_context.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"

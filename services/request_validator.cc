@@ -37,14 +37,13 @@ void RequestValidator::Required(absl::string_view field,
 void RequestValidator::MaxLength(absl::string_view field,
                                  absl::string_view value, size_t max_length) {
   if (value.size() > max_length) {
-    AddViolation(field, absl::StrCat("is ", value.size(),
-                                     " bytes long; the maximum is ",
-                                     max_length));
+    AddViolation(
+        field, absl::StrCat("is ", value.size(), " bytes long; the maximum is ",
+                            max_length));
   }
 }
 
-void RequestValidator::Email(absl::string_view field,
-                             absl::string_view value) {
+void RequestValidator::Email(absl::string_view field, absl::string_view value) {
   if (value.empty()) return;
   const size_t at = value.find('@');
   const bool valid = value.size() <= kMaxEmailLength && at != 0 &&
@@ -60,8 +59,7 @@ void RequestValidator::Email(absl::string_view field,
   }
 }
 
-void RequestValidator::Phone(absl::string_view field,
-                             absl::string_view value) {
+void RequestValidator::Phone(absl::string_view field, absl::string_view value) {
   if (value.empty()) return;
   int digits = 0;
   bool valid = true;
@@ -98,15 +96,13 @@ void RequestValidator::HttpUrl(absl::string_view field,
   MaxLength(field, value, kMaxUrlLength);
 }
 
-void RequestValidator::Slug(absl::string_view field,
-                            absl::string_view value) {
+void RequestValidator::Slug(absl::string_view field, absl::string_view value) {
   if (value.empty()) return;
   bool valid = value.size() <= kMaxSlugLength && value.front() != '-' &&
-               value.back() != '-' &&
-               !absl::StrContains(value, "--");
+               value.back() != '-' && !absl::StrContains(value, "--");
   for (char c : value) {
-    valid = valid && (absl::ascii_islower(c) || absl::ascii_isdigit(c) ||
-                      c == '-');
+    valid =
+        valid && (absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-');
   }
   if (!valid) {
     AddViolation(field,

@@ -39,9 +39,9 @@ absl::StatusOr<std::string> ParseProfileName(absl::string_view field,
                                              absl::string_view call_tenant_id);
 
 // `tenants/{tenant}/documents/{document}` of the call's tenant → id.
-absl::StatusOr<std::string> ParseDocumentName(
-    absl::string_view field, absl::string_view name,
-    absl::string_view call_tenant_id);
+absl::StatusOr<std::string> ParseDocumentName(absl::string_view field,
+                                              absl::string_view name,
+                                              absl::string_view call_tenant_id);
 
 }  // namespace tenantry::services
 

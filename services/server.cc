@@ -1,20 +1,19 @@
 #include "services/server.h"
 
-#include <sys/stat.h>
-
-#include <utility>
-#include <vector>
-
 #include <glog/logging.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
+
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/tenant_interceptor.h"
 #include "storage/status_macros.h"
+#include "storage/tenant_database.h"
 
 namespace tenantry::services {
 namespace {
@@ -22,14 +21,6 @@ namespace {
 // Room for the other fields of a CreateDocument request next to the
 // largest content.
 constexpr int kMessageOverheadBytes = 1 << 20;
-
-absl::Status MakeDataDirectory(const std::string& path) {
-  if (mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) {
-    return absl::OkStatus();
-  }
-  return absl::InternalError(absl::StrCat(
-      "failed to create data directory ", path, ": ", strerror(errno)));
-}
 
 // Brings the shared schema up to date, or checks that it is.
 absl::Status PrepareSharedStore(storage::SharedStore& store, bool migrate) {
@@ -46,10 +37,10 @@ absl::Status PrepareSharedStore(storage::SharedStore& store, bool migrate) {
   TENANTRY_ASSIGN_OR_RETURN(const storage::MigrationStatus status,
                             store.GetMigrationStatus());
   if (status.current_version < status.latest_version) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the shared store is at schema version ", status.current_version,
-        " but this server needs ", status.latest_version,
-        "; run: tenantctl migrate shared"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the shared store is at schema version ",
+                     status.current_version, " but this server needs ",
+                     status.latest_version, "; run: tenantctl migrate shared"));
   }
   return absl::OkStatus();
 }
@@ -61,15 +52,15 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
   std::unique_ptr<TenantryServer> server(new TenantryServer());
 
   // Storage.
-  TENANTRY_RETURN_IF_ERROR(MakeDataDirectory(options.data_dir));
+  TENANTRY_RETURN_IF_ERROR(storage::CreateDirectory(options.data_dir));
   const std::string shared_db_url =
       options.shared_db_url.empty()
           ? absl::StrCat("sqlite:", options.data_dir, "/shared.db")
           : options.shared_db_url;
   TENANTRY_ASSIGN_OR_RETURN(server->shared_store_,
                             storage::OpenSharedStore(shared_db_url));
-  TENANTRY_RETURN_IF_ERROR(PrepareSharedStore(
-      *server->shared_store_, options.migrate_shared_on_start));
+  TENANTRY_RETURN_IF_ERROR(PrepareSharedStore(*server->shared_store_,
+                                              options.migrate_shared_on_start));
   storage::TenantCache::Options cache_options;
   cache_options.data_dir = options.data_dir;
   cache_options.capacity = options.tenant_cache_size;
@@ -103,8 +94,8 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
   builder.RegisterService(server->user_service_.get());
   builder.RegisterService(server->profile_service_.get());
   builder.RegisterService(server->document_service_.get());
-  std::vector<std::unique_ptr<
-      grpc::experimental::ServerInterceptorFactoryInterface>>
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(std::make_unique<TenantInterceptorFactory>(
       server->tenants_.get(), server->contexts_.get(), options.access_log));

@@ -1,11 +1,11 @@
 #ifndef TENANTRY_SERVICES_SERVER_H_
 #define TENANTRY_SERVICES_SERVER_H_
 
+#include <grpcpp/server.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"

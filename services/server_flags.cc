@@ -47,9 +47,9 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   constexpr int64_t kMaxDocumentBytesLimit = int64_t{1} << 30;
   if (options.max_document_bytes < 0 ||
       options.max_document_bytes > kMaxDocumentBytesLimit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--max_document_bytes=", options.max_document_bytes,
-        " must be between 0 and ", kMaxDocumentBytesLimit));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_document_bytes=", options.max_document_bytes,
+                     " must be between 0 and ", kMaxDocumentBytesLimit));
   }
   options.migrate_shared_on_start = absl::GetFlag(FLAGS_migrate_shared);
   options.access_log = absl::GetFlag(FLAGS_access_log);

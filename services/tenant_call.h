@@ -1,11 +1,11 @@
 #ifndef TENANTRY_SERVICES_TENANT_CALL_H_
 #define TENANTRY_SERVICES_TENANT_CALL_H_
 
-#include <functional>
-#include <string>
-
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
+
+#include <functional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "services/request_context.h"

@@ -1,11 +1,11 @@
 #include "services/tenant_interceptor.h"
 
+#include <glog/logging.h>
+
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <glog/logging.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -43,9 +43,9 @@ absl::StatusOr<std::string> TenantIdFromMetadata(
     }
   }
   if (values.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "missing x-tenant-id metadata: send the tenant id, ",
-        storage::kTenantIdFormat));
+    return absl::InvalidArgumentError(
+        absl::StrCat("missing x-tenant-id metadata: send the tenant id, ",
+                     storage::kTenantIdFormat));
   }
   if (values.size() > 1) {
     return absl::InvalidArgumentError(
@@ -81,7 +81,8 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
     }
   }
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       BuildContext(*methods->GetRecvInitialMetadata());
@@ -103,9 +104,9 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
     if (context->tenant_scoped) {
       absl::StatusOr<std::string> tenant_id = TenantIdFromMetadata(metadata);
       absl::StatusOr<storage::TenantRecord> tenant =
-          tenant_id.ok() ? tenants_->ResolveServable(*tenant_id)
-                         : absl::StatusOr<storage::TenantRecord>(
-                               tenant_id.status());
+          tenant_id.ok()
+              ? tenants_->ResolveServable(*tenant_id)
+              : absl::StatusOr<storage::TenantRecord>(tenant_id.status());
       if (tenant.ok()) {
         tenant_id_ = tenant->id;
         context->tenant = *std::move(tenant);

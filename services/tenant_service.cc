@@ -24,9 +24,9 @@ using storage::TenantState;
 using tenantry::v1::Tenant;
 
 const UpdateMask::Fields& TenantMaskFields() {
-  static const auto* const fields = new UpdateMask::Fields{
-      {"display_name", "state"},
-      {"name", "create_time", "update_time", "etag"}};
+  static const auto* const fields =
+      new UpdateMask::Fields{{"display_name", "state"},
+                             {"name", "create_time", "update_time", "etag"}};
   return *fields;
 }
 
@@ -126,8 +126,8 @@ grpc::Status TenantServiceImpl::ListTenants(
       ToProto(tenant, response->add_tenants());
     }
     if (!tenants.items.empty()) {
-      response->set_next_page_token(NextPageToken(
-          tenants.has_more, tenants.items.back().id, kArguments));
+      response->set_next_page_token(
+          NextPageToken(tenants.has_more, tenants.items.back().id, kArguments));
     }
     return absl::OkStatus();
   });

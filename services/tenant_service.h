@@ -19,9 +19,10 @@ class TenantServiceImpl final : public tenantry::v1::TenantService::Service {
   grpc::Status GetTenant(grpc::ServerContext* context,
                          const tenantry::v1::GetTenantRequest* request,
                          tenantry::v1::Tenant* response) override;
-  grpc::Status ListTenants(grpc::ServerContext* context,
-                           const tenantry::v1::ListTenantsRequest* request,
-                           tenantry::v1::ListTenantsResponse* response) override;
+  grpc::Status ListTenants(
+      grpc::ServerContext* context,
+      const tenantry::v1::ListTenantsRequest* request,
+      tenantry::v1::ListTenantsResponse* response) override;
   grpc::Status UpdateTenant(grpc::ServerContext* context,
                             const tenantry::v1::UpdateTenantRequest* request,
                             tenantry::v1::Tenant* response) override;

@@ -1,10 +1,10 @@
 #ifndef TENANTRY_SERVICES_UPDATE_MASK_H_
 #define TENANTRY_SERVICES_UPDATE_MASK_H_
 
+#include <google/protobuf/field_mask.pb.h>
+
 #include <string>
 #include <vector>
-
-#include <google/protobuf/field_mask.pb.h>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"

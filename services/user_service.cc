@@ -22,9 +22,9 @@ using storage::UserRecord;
 using tenantry::v1::User;
 
 const UpdateMask::Fields& UserMaskFields() {
-  static const auto* const fields = new UpdateMask::Fields{
-      {"email", "display_name"},
-      {"name", "create_time", "update_time", "etag"}};
+  static const auto* const fields =
+      new UpdateMask::Fields{{"email", "display_name"},
+                             {"name", "create_time", "update_time", "etag"}};
   return *fields;
 }
 

@@ -36,12 +36,11 @@ DocumentRecord ReadDocument(const SqliteStatement& row) {
 }
 
 void BindDocument(SqliteStatement& statement, const DocumentRecord& document) {
-  statement.BindAll(document.id, document.title, Blob{document.content},
-                    document.content_type, document.owner_profile_id,
-                    document.size_bytes,
-                    absl::ToUnixMicros(document.create_time),
-                    absl::ToUnixMicros(document.update_time),
-                    document.revision);
+  statement.BindAll(
+      document.id, document.title, Blob{document.content},
+      document.content_type, document.owner_profile_id, document.size_bytes,
+      absl::ToUnixMicros(document.create_time),
+      absl::ToUnixMicros(document.update_time), document.revision);
 }
 
 absl::StatusOr<DocumentRecord> GetDocumentLocked(SqliteConnection& connection,
@@ -57,8 +56,7 @@ absl::StatusOr<DocumentRecord> GetDocumentLocked(SqliteConnection& connection,
   query->BindAll(id);
   TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
   if (!found) {
-    return absl::NotFoundError(
-        absl::StrCat("document \"", id, "\" not found"));
+    return absl::NotFoundError(absl::StrCat("document \"", id, "\" not found"));
   }
   return ReadDocument(*statement);
 }
@@ -116,8 +114,8 @@ absl::StatusOr<DocumentRecord> DocumentStore::Get(absl::string_view id,
 }
 
 absl::StatusOr<Page<DocumentRecord>> DocumentStore::List(
-    const std::optional<std::string>& owner_profile_id,
-    const PageRequest& page, bool with_content) {
+    const std::optional<std::string>& owner_profile_id, const PageRequest& page,
+    bool with_content) {
   const std::string sql = absl::StrCat(
       "SELECT ", with_content ? kColumnsWithContent : kColumnsWithoutContent,
       " FROM documents WHERE id > ?",
@@ -129,8 +127,7 @@ absl::StatusOr<Page<DocumentRecord>> DocumentStore::List(
                               connection.Prepare(sql));
     StatementLease query(statement);
     if (owner_profile_id.has_value()) {
-      query->BindAll(page.after_id, *owner_profile_id,
-                     int64_t{page.limit} + 1);
+      query->BindAll(page.after_id, *owner_profile_id, int64_t{page.limit} + 1);
     } else {
       query->BindAll(page.after_id, int64_t{page.limit} + 1);
     }
@@ -152,8 +149,7 @@ absl::StatusOr<DocumentRecord> DocumentStore::Update(
               TENANTRY_RETURN_IF_ERROR(mutation(updated));
               updated.id = original.id;
               updated.create_time = original.create_time;
-              updated.size_bytes =
-                  static_cast<int64_t>(updated.content.size());
+              updated.size_bytes = static_cast<int64_t>(updated.content.size());
               updated.update_time = absl::Now();
               updated.revision = original.revision + 1;
               if (updated.owner_profile_id != original.owner_profile_id) {

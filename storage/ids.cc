@@ -12,7 +12,8 @@
 namespace tenantry::storage {
 namespace {
 
-constexpr absl::string_view kBase32Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+constexpr absl::string_view kBase32Alphabet =
+    "0123456789abcdefghjkmnpqrstvwxyz";
 constexpr int kResourceIdLength = 26;
 constexpr int kMaxTenantIdLength = 63;
 
@@ -44,12 +45,13 @@ std::string NewResourceId() {
     random_high = absl::Uniform<uint64_t>(*generator);
     random_low = absl::Uniform<uint64_t>(*generator);
   }
-  const uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  const uint64_t millis =
+      static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
 
   // 130 bits: 2 zero bits, 48 bits of time, 80 bits of randomness, written
   // 5 bits per character from the most significant end.
   std::string id(kResourceIdLength, '0');
-  uint64_t low = random_low;              // random bits 0..63
+  uint64_t low = random_low;               // random bits 0..63
   uint64_t middle = random_high & 0xffff;  // random bits 64..79
   uint64_t time = millis & ((uint64_t{1} << 48) - 1);
   for (int i = kResourceIdLength - 1; i >= 0; --i) {

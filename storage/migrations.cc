@@ -39,8 +39,8 @@ SqliteMigrationBackend::LoadHistory() {
   while (true) {
     TENANTRY_ASSIGN_OR_RETURN(const bool has_row, query->Step());
     if (!has_row) break;
-    history.push_back({query->ColumnInt(0), query->ColumnText(1),
-                       query->ColumnText(2)});
+    history.push_back(
+        {query->ColumnInt(0), query->ColumnText(1), query->ColumnText(2)});
   }
   return history;
 }
@@ -73,18 +73,18 @@ absl::StatusOr<MigrationStatus> CheckMigrations(
   for (const AppliedMigration& applied : history) {
     auto it = known.find(applied.version);
     if (it == known.end()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the database has migration ", applied.name, " (version ",
-          applied.version,
-          ") that this binary does not know; use a newer binary"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the database has migration ", applied.name,
+                       " (version ", applied.version,
+                       ") that this binary does not know; use a newer binary"));
     }
     const std::string checksum = MigrationChecksum(it->second->sql);
     if (checksum != applied.checksum) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "migration ", it->second->name,
-          " changed after it was applied (checksum ", checksum,
-          ", recorded ", applied.checksum,
-          "); restore the file and add a new migration instead"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("migration ", it->second->name,
+                       " changed after it was applied (checksum ", checksum,
+                       ", recorded ", applied.checksum,
+                       "); restore the file and add a new migration instead"));
     }
     status.current_version = std::max(status.current_version, applied.version);
   }

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -143,9 +143,8 @@ absl::Status DescribeProfileConflict(absl::Status status,
         "slug \"", profile.slug.value_or(""), "\" is taken in this tenant"));
   }
   if (absl::StrContains(status.message(), "profiles.user_id")) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("user \"", profile.user_id,
-                     "\" already has a profile in this tenant"));
+    return absl::AlreadyExistsError(absl::StrCat(
+        "user \"", profile.user_id, "\" already has a profile in this tenant"));
   }
   return status;
 }
@@ -188,8 +187,8 @@ absl::StatusOr<ProfileRecord> ProfileStore::Create(
                                             kProfilePlaceholders, ")")));
         StatementLease insert(statement);
         BindProfile(*statement, created);
-        TENANTRY_RETURN_IF_ERROR(DescribeProfileConflict(
-            insert->Execute().status(), created));
+        TENANTRY_RETURN_IF_ERROR(
+            DescribeProfileConflict(insert->Execute().status(), created));
         return created;
       });
 }
@@ -243,34 +242,31 @@ absl::StatusOr<Page<ProfileRecord>> ProfileStore::List(
 
 absl::StatusOr<ProfileRecord> ProfileStore::Update(
     absl::string_view id, const Mutation<ProfileRecord>& mutation) {
-  return database_->Run(
-      [&](SqliteConnection& connection) -> absl::StatusOr<ProfileRecord> {
-        ProfileRecord updated;
-        TENANTRY_RETURN_IF_ERROR(
-            connection.InTransaction([&]() -> absl::Status {
-              TENANTRY_ASSIGN_OR_RETURN(updated,
-                                        GetProfileLocked(connection, id));
-              const ProfileRecord original = updated;
-              TENANTRY_RETURN_IF_ERROR(mutation(updated));
-              // Identity and history are not the mutation's to change.
-              updated.id = original.id;
-              updated.user_id = original.user_id;
-              updated.create_time = original.create_time;
-              updated.update_time = absl::Now();
-              updated.revision = original.revision + 1;
-              TENANTRY_ASSIGN_OR_RETURN(
-                  SqliteStatement * statement,
-                  connection.Prepare(absl::StrCat(
-                      "UPDATE profiles SET (", kProfileColumns, ") = (",
-                      kProfilePlaceholders, ") WHERE id = ?")));
-              StatementLease update(statement);
-              BindProfile(*statement, updated);
-              statement->Bind(kProfileColumnCount + 1, id);
-              return DescribeProfileConflict(update->Execute().status(),
-                                             updated);
-            }));
-        return updated;
-      });
+  return database_->Run([&](SqliteConnection& connection)
+                            -> absl::StatusOr<ProfileRecord> {
+    ProfileRecord updated;
+    TENANTRY_RETURN_IF_ERROR(connection.InTransaction([&]() -> absl::Status {
+      TENANTRY_ASSIGN_OR_RETURN(updated, GetProfileLocked(connection, id));
+      const ProfileRecord original = updated;
+      TENANTRY_RETURN_IF_ERROR(mutation(updated));
+      // Identity and history are not the mutation's to change.
+      updated.id = original.id;
+      updated.user_id = original.user_id;
+      updated.create_time = original.create_time;
+      updated.update_time = absl::Now();
+      updated.revision = original.revision + 1;
+      TENANTRY_ASSIGN_OR_RETURN(
+          SqliteStatement * statement,
+          connection.Prepare(
+              absl::StrCat("UPDATE profiles SET (", kProfileColumns, ") = (",
+                           kProfilePlaceholders, ") WHERE id = ?")));
+      StatementLease update(statement);
+      BindProfile(*statement, updated);
+      statement->Bind(kProfileColumnCount + 1, id);
+      return DescribeProfileConflict(update->Execute().status(), updated);
+    }));
+    return updated;
+  });
 }
 
 absl::Status ProfileStore::Delete(absl::string_view id,
@@ -305,8 +301,7 @@ absl::StatusOr<PostRecord> ProfileStore::CreatePost(const PostRecord& post) {
             GetProfileLocked(connection, post.profile_id).status());
         TENANTRY_ASSIGN_OR_RETURN(
             SqliteStatement * statement,
-            connection.Prepare(absl::StrCat("INSERT INTO posts (",
-                                            kPostColumns,
+            connection.Prepare(absl::StrCat("INSERT INTO posts (", kPostColumns,
                                             ") VALUES (?, ?, ?, ?, ?, ?, ?)")));
         StatementLease insert(statement);
         insert->BindAll(created.id, created.profile_id, created.content,
@@ -321,20 +316,18 @@ absl::StatusOr<PostRecord> ProfileStore::CreatePost(const PostRecord& post) {
 
 absl::StatusOr<Page<PostRecord>> ProfileStore::ListPosts(
     absl::string_view profile_id, const PageRequest& page) {
-  return database_->Run(
-      [&](SqliteConnection& connection) -> absl::StatusOr<Page<PostRecord>> {
-        TENANTRY_RETURN_IF_ERROR(
-            GetProfileLocked(connection, profile_id).status());
-        TENANTRY_ASSIGN_OR_RETURN(
-            SqliteStatement * statement,
-            connection.Prepare(absl::StrCat(
-                "SELECT ", kPostColumns,
-                " FROM posts WHERE profile_id = ? AND id > ? "
-                "ORDER BY id LIMIT ?")));
-        StatementLease query(statement);
-        query->BindAll(profile_id, page.after_id, int64_t{page.limit} + 1);
-        return CollectPage<PostRecord>(query, page.limit, &ReadPost);
-      });
+  return database_->Run([&](SqliteConnection& connection)
+                            -> absl::StatusOr<Page<PostRecord>> {
+    TENANTRY_RETURN_IF_ERROR(GetProfileLocked(connection, profile_id).status());
+    TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
+                              connection.Prepare(absl::StrCat(
+                                  "SELECT ", kPostColumns,
+                                  " FROM posts WHERE profile_id = ? AND id > ? "
+                                  "ORDER BY id LIMIT ?")));
+    StatementLease query(statement);
+    query->BindAll(profile_id, page.after_id, int64_t{page.limit} + 1);
+    return CollectPage<PostRecord>(query, page.limit, &ReadPost);
+  });
 }
 
 }  // namespace tenantry::storage

@@ -44,8 +44,8 @@ class ProfileStore {
   // Applies `mutation` to the stored profile and writes it back with a new
   // revision and update time, in one transaction. Returns NOT_FOUND,
   // ALREADY_EXISTS for a taken slug, or the mutation's error.
-  absl::StatusOr<ProfileRecord> Update(
-      absl::string_view id, const Mutation<ProfileRecord>& mutation);
+  absl::StatusOr<ProfileRecord> Update(absl::string_view id,
+                                       const Mutation<ProfileRecord>& mutation);
 
   // Deletes the profile and its posts. Returns NOT_FOUND, or ABORTED if
   // `expected_revision` is set and differs.

@@ -53,6 +53,11 @@ class SharedStore {
   // Returns NOT_FOUND if there is no such user.
   virtual absl::StatusOr<UserRecord> GetUser(absl::string_view id) = 0;
 
+  // Returns the user with `email`, ignoring ASCII letter case, or
+  // NOT_FOUND.
+  virtual absl::StatusOr<UserRecord> FindUserByEmail(
+      absl::string_view email) = 0;
+
   // Returns users ordered by id, which is creation order.
   virtual absl::StatusOr<Page<UserRecord>> ListUsers(
       const PageRequest& page) = 0;

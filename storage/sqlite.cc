@@ -11,10 +11,9 @@ namespace tenantry::storage {
 
 absl::Status SqliteError(sqlite3* db, int result_code,
                          absl::string_view context) {
-  const std::string message =
-      absl::StrCat(context, ": ",
-                   db != nullptr ? sqlite3_errmsg(db)
-                                 : sqlite3_errstr(result_code));
+  const std::string message = absl::StrCat(
+      context, ": ",
+      db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(result_code));
   switch (result_code & 0xff) {
     case SQLITE_CONSTRAINT:
       if (result_code == SQLITE_CONSTRAINT_UNIQUE ||
@@ -41,8 +40,7 @@ void SqliteStatement::Bind(int index, absl::string_view text) {
                       SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
-void SqliteStatement::Bind(int index,
-                           const std::optional<std::string>& text) {
+void SqliteStatement::Bind(int index, const std::optional<std::string>& text) {
   if (text.has_value()) {
     Bind(index, absl::string_view(*text));
   } else {
@@ -62,9 +60,9 @@ absl::StatusOr<bool> SqliteStatement::Step() {
   const int result = sqlite3_step(statement_);
   if (result == SQLITE_ROW) return true;
   if (result == SQLITE_DONE) return false;
-  return SqliteError(db_, sqlite3_extended_errcode(db_),
-                     absl::StrCat("failed to run \"",
-                                  sqlite3_sql(statement_), "\""));
+  return SqliteError(
+      db_, sqlite3_extended_errcode(db_),
+      absl::StrCat("failed to run \"", sqlite3_sql(statement_), "\""));
 }
 
 absl::StatusOr<int> SqliteStatement::Execute() {
@@ -125,12 +123,11 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
-  std::unique_ptr<SqliteConnection> connection(
-      new SqliteConnection(db, path));
-  TENANTRY_RETURN_IF_ERROR(connection->ExecuteScript(absl::StrCat(
-      "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
-      "PRAGMA synchronous = ",
-      options.synchronous, ";")));
+  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(db, path));
+  TENANTRY_RETURN_IF_ERROR(connection->ExecuteScript(
+      absl::StrCat("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
+                   "PRAGMA synchronous = ",
+                   options.synchronous, ";")));
   return connection;
 }
 

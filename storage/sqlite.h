@@ -85,8 +85,7 @@ class SqliteStatement {
 // so that the next user starts with no bound values and no open read.
 class StatementLease {
  public:
-  explicit StatementLease(SqliteStatement* statement)
-      : statement_(statement) {}
+  explicit StatementLease(SqliteStatement* statement) : statement_(statement) {}
   ~StatementLease() { statement_->Reset(); }
   StatementLease(const StatementLease&) = delete;
   StatementLease& operator=(const StatementLease&) = delete;
@@ -155,8 +154,7 @@ class SqliteConnection {
 // more follow.
 template <typename Record>
 absl::StatusOr<Page<Record>> CollectPage(
-    StatementLease& query, int limit,
-    Record (*read)(const SqliteStatement&)) {
+    StatementLease& query, int limit, Record (*read)(const SqliteStatement&)) {
   Page<Record> page;
   while (true) {
     absl::StatusOr<bool> has_row = query->Step();

@@ -173,8 +173,7 @@ absl::StatusOr<UserRecord> SqliteSharedStore::CreateUser(
                            "VALUES (?, ?, ?, ?, ?, ?, ?)"));
   StatementLease insert(statement);
   insert->BindAll(created.id, created.email, absl::AsciiStrToLower(user.email),
-                  created.display_name,
-                  absl::ToUnixMicros(created.create_time),
+                  created.display_name, absl::ToUnixMicros(created.create_time),
                   absl::ToUnixMicros(created.update_time), created.revision);
   TENANTRY_RETURN_IF_ERROR(
       DescribeEmailConflict(insert->Execute().status(), user.email));
@@ -190,13 +189,30 @@ absl::StatusOr<UserRecord> SqliteSharedStore::GetUserLocked(
     absl::string_view id) {
   TENANTRY_ASSIGN_OR_RETURN(
       SqliteStatement * statement,
-      connection_->Prepare(absl::StrCat("SELECT ", kUserColumns,
-                                        " FROM users WHERE id = ?")));
+      connection_->Prepare(
+          absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE id = ?")));
   StatementLease query(statement);
   query->BindAll(id);
   TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
   if (!found) {
     return absl::NotFoundError(absl::StrCat("user \"", id, "\" not found"));
+  }
+  return ReadUser(*statement);
+}
+
+absl::StatusOr<UserRecord> SqliteSharedStore::FindUserByEmail(
+    absl::string_view email) {
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare(absl::StrCat("SELECT ", kUserColumns,
+                                        " FROM users WHERE email_key = ?")));
+  StatementLease query(statement);
+  query->BindAll(absl::AsciiStrToLower(email));
+  TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
+  if (!found) {
+    return absl::NotFoundError(
+        absl::StrCat("no user has email \"", email, "\""));
   }
   return ReadUser(*statement);
 }
@@ -255,15 +271,16 @@ absl::StatusOr<MigrationStatus> SqliteSharedStore::GetMigrationStatus() {
 absl::StatusOr<std::unique_ptr<SharedStore>> OpenSharedStore(
     absl::string_view url) {
   constexpr absl::string_view kSqlitePrefix = "sqlite:";
-  if (absl::StartsWith(url, kSqlitePrefix) && url.size() > kSqlitePrefix.size()) {
+  if (absl::StartsWith(url, kSqlitePrefix) &&
+      url.size() > kSqlitePrefix.size()) {
     TENANTRY_ASSIGN_OR_RETURN(
         std::unique_ptr<SqliteSharedStore> store,
         SqliteSharedStore::Open(std::string(url.substr(kSqlitePrefix.size()))));
     return std::unique_ptr<SharedStore>(std::move(store));
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unsupported shared store URL \"", url,
-                   "\": expected sqlite:PATH, for example sqlite:data/shared.db"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unsupported shared store URL \"", url,
+      "\": expected sqlite:PATH, for example sqlite:data/shared.db"));
 }
 
 }  // namespace tenantry::storage

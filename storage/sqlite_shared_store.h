@@ -30,8 +30,8 @@ class SqliteSharedStore : public SharedStore {
 
   absl::StatusOr<UserRecord> CreateUser(const UserRecord& user) override;
   absl::StatusOr<UserRecord> GetUser(absl::string_view id) override;
-  absl::StatusOr<Page<UserRecord>> ListUsers(
-      const PageRequest& page) override;
+  absl::StatusOr<UserRecord> FindUserByEmail(absl::string_view email) override;
+  absl::StatusOr<Page<UserRecord>> ListUsers(const PageRequest& page) override;
   absl::StatusOr<UserRecord> UpdateUser(
       absl::string_view id, const Mutation<UserRecord>& mutation) override;
 

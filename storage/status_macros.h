@@ -23,8 +23,8 @@
 
 // Evaluates `expr`, an absl::StatusOr<T>, and either returns its error
 // status or moves its value into `lhs`, which may be a declaration.
-#define TENANTRY_ASSIGN_OR_RETURN(lhs, expr)                             \
-  TENANTRY_ASSIGN_OR_RETURN_IMPL_(                                       \
+#define TENANTRY_ASSIGN_OR_RETURN(lhs, expr) \
+  TENANTRY_ASSIGN_OR_RETURN_IMPL_(           \
       TENANTRY_STATUS_CONCAT_(tenantry_statusor_, __LINE__), lhs, expr)
 
 #define TENANTRY_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \

@@ -21,12 +21,13 @@ namespace {
 // Describes the failure in `errno`; call it right after the failed call.
 absl::Status ErrnoError(absl::string_view action, absl::string_view path) {
   const int error_number = errno;
-  return absl::InternalError(absl::StrCat("failed to ", action, " ", path,
-                                          ": ", strerror(error_number)));
+  return absl::InternalError(absl::StrCat("failed to ", action, " ", path, ": ",
+                                          strerror(error_number)));
 }
 
-// Creates `path` as a directory unless it exists.
-absl::Status MakeDirectory(const std::string& path) {
+}  // namespace
+
+absl::Status CreateDirectory(const std::string& path) {
   if (mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) {
     struct stat info;
     if (stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
@@ -36,6 +37,8 @@ absl::Status MakeDirectory(const std::string& path) {
   }
   return ErrnoError("create directory", path);
 }
+
+namespace {
 
 // Makes a rename inside `directory` durable.
 absl::Status SyncDirectory(const std::string& directory) {
@@ -67,11 +70,11 @@ absl::StatusOr<std::unique_ptr<TenantDatabase>> TenantDatabase::Open(
   TENANTRY_ASSIGN_OR_RETURN(const MigrationStatus status,
                             CheckMigrations(backend, TenantMigrations()));
   if (status.current_version != status.latest_version) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the database of tenant \"", tenant_id, "\" is at schema version ",
-        status.current_version, " but this server needs version ",
-        status.latest_version, "; run: tenantctl migrate tenants --tenant ",
-        tenant_id));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the database of tenant \"", tenant_id,
+                     "\" is at schema version ", status.current_version,
+                     " but this server needs version ", status.latest_version,
+                     "; run: tenantctl migrate tenants --tenant ", tenant_id));
   }
   return std::unique_ptr<TenantDatabase>(
       new TenantDatabase(std::move(tenant_id), std::move(connection)));
@@ -82,9 +85,8 @@ absl::StatusOr<DatabaseHealth> CheckDatabaseHealth(TenantDatabase& database) {
       [](SqliteConnection& connection) -> absl::StatusOr<DatabaseHealth> {
         DatabaseHealth health;
         SqliteMigrationBackend backend(&connection);
-        TENANTRY_ASSIGN_OR_RETURN(
-            const MigrationStatus status,
-            CheckMigrations(backend, TenantMigrations()));
+        TENANTRY_ASSIGN_OR_RETURN(const MigrationStatus status,
+                                  CheckMigrations(backend, TenantMigrations()));
         health.schema_version = status.current_version;
         TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
                                   connection.Prepare("PRAGMA quick_check"));
@@ -109,8 +111,8 @@ absl::Status CreateTenantDatabaseFile(absl::string_view data_dir,
                                       absl::string_view tenant_id) {
   TENANTRY_RETURN_IF_ERROR(ValidateTenantId(tenant_id));
   const std::string directory = TenantDirectory(data_dir);
-  TENANTRY_RETURN_IF_ERROR(MakeDirectory(std::string(data_dir)));
-  TENANTRY_RETURN_IF_ERROR(MakeDirectory(directory));
+  TENANTRY_RETURN_IF_ERROR(CreateDirectory(std::string(data_dir)));
+  TENANTRY_RETURN_IF_ERROR(CreateDirectory(directory));
   const std::string path = TenantDatabasePath(data_dir, tenant_id);
   // The random part keeps two creators of one id from sharing a file.
   const std::string temporary_path =
@@ -119,9 +121,8 @@ absl::Status CreateTenantDatabaseFile(absl::string_view data_dir,
   absl::Status status = [&]() -> absl::Status {
     SqliteConnection::Options options;
     options.create_if_missing = true;
-    TENANTRY_ASSIGN_OR_RETURN(
-        std::unique_ptr<SqliteConnection> connection,
-        SqliteConnection::Open(temporary_path, options));
+    TENANTRY_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> connection,
+                              SqliteConnection::Open(temporary_path, options));
     SqliteMigrationBackend backend(connection.get());
     TENANTRY_RETURN_IF_ERROR(
         ApplyMigrations(backend, TenantMigrations()).status());

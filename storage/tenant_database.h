@@ -59,6 +59,10 @@ struct DatabaseHealth {
 // Runs PRAGMA quick_check and reads the schema version.
 absl::StatusOr<DatabaseHealth> CheckDatabaseHealth(TenantDatabase& database);
 
+// Creates the directory `path` unless it exists; its parent must exist.
+// Returns INTERNAL if `path` cannot be created or is not a directory.
+absl::Status CreateDirectory(const std::string& path);
+
 // Returns `<data_dir>/tenants/<tenant_id>.db`. `tenant_id` must have passed
 // ValidateTenantId.
 std::string TenantDatabasePath(absl::string_view data_dir,

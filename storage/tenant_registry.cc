@@ -77,9 +77,9 @@ absl::StatusOr<std::shared_ptr<TenantDatabase>> TenantRegistry::OpenDatabase(
       cache_->Get(tenant_id);
   if (absl::IsNotFound(database.status())) {
     // The tenant is registered, so its file should exist.
-    return absl::InternalError(absl::StrCat(
-        "the database of tenant \"", tenant_id, "\" is missing: ",
-        database.status().message()));
+    return absl::InternalError(
+        absl::StrCat("the database of tenant \"", tenant_id,
+                     "\" is missing: ", database.status().message()));
   }
   return database;
 }
