@@ -85,7 +85,7 @@ absl::StatusOr<DocumentRecord> DocumentStore::Create(
   DocumentRecord created = document;
   created.id = NewResourceId();
   created.size_bytes = static_cast<int64_t>(created.content.size());
-  created.create_time = created.update_time = absl::Now();
+  created.create_time = created.update_time = CurrentTime();
   created.revision = 1;
   return database_->Run(
       [&](SqliteConnection& connection) -> absl::StatusOr<DocumentRecord> {
@@ -150,7 +150,7 @@ absl::StatusOr<DocumentRecord> DocumentStore::Update(
               updated.id = original.id;
               updated.create_time = original.create_time;
               updated.size_bytes = static_cast<int64_t>(updated.content.size());
-              updated.update_time = absl::Now();
+              updated.update_time = CurrentTime();
               updated.revision = original.revision + 1;
               if (updated.owner_profile_id != original.owner_profile_id) {
                 TENANTRY_RETURN_IF_ERROR(

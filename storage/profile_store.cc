@@ -176,7 +176,7 @@ absl::StatusOr<ProfileRecord> ProfileStore::Create(
     const ProfileRecord& profile) {
   ProfileRecord created = profile;
   created.id = NewResourceId();
-  created.create_time = created.update_time = absl::Now();
+  created.create_time = created.update_time = CurrentTime();
   created.revision = 1;
   return database_->Run(
       [&](SqliteConnection& connection) -> absl::StatusOr<ProfileRecord> {
@@ -253,7 +253,7 @@ absl::StatusOr<ProfileRecord> ProfileStore::Update(
       updated.id = original.id;
       updated.user_id = original.user_id;
       updated.create_time = original.create_time;
-      updated.update_time = absl::Now();
+      updated.update_time = CurrentTime();
       updated.revision = original.revision + 1;
       TENANTRY_ASSIGN_OR_RETURN(
           SqliteStatement * statement,
@@ -294,7 +294,7 @@ absl::Status ProfileStore::Delete(absl::string_view id,
 absl::StatusOr<PostRecord> ProfileStore::CreatePost(const PostRecord& post) {
   PostRecord created = post;
   created.id = NewResourceId();
-  created.create_time = created.update_time = absl::Now();
+  created.create_time = created.update_time = CurrentTime();
   return database_->Run(
       [&](SqliteConnection& connection) -> absl::StatusOr<PostRecord> {
         TENANTRY_RETURN_IF_ERROR(

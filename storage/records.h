@@ -9,9 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace tenantry::storage {
+
+// Returns the current time at the microsecond precision that the stores
+// keep, so that a record returned by a write equals the one read back.
+inline absl::Time CurrentTime() {
+  return absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+}
 
 enum class TenantState { kActive, kSuspended };
 

@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<SqliteSharedStore>> SqliteSharedStore::Open(
 absl::StatusOr<TenantRecord> SqliteSharedStore::CreateTenant(
     const TenantRecord& tenant) {
   TenantRecord created = tenant;
-  created.create_time = created.update_time = absl::Now();
+  created.create_time = created.update_time = CurrentTime();
   created.revision = 1;
   absl::MutexLock lock(&mutex_);
   TENANTRY_ASSIGN_OR_RETURN(
@@ -130,7 +130,7 @@ absl::StatusOr<TenantRecord> SqliteSharedStore::UpdateTenant(
     TENANTRY_ASSIGN_OR_RETURN(updated, GetTenantLocked(id));
     TENANTRY_RETURN_IF_ERROR(mutation(updated));
     updated.id = std::string(id);
-    updated.update_time = absl::Now();
+    updated.update_time = CurrentTime();
     updated.revision += 1;
     TENANTRY_ASSIGN_OR_RETURN(
         SqliteStatement * statement,
@@ -163,7 +163,7 @@ absl::Status SqliteSharedStore::DeleteTenant(absl::string_view id) {
 absl::StatusOr<UserRecord> SqliteSharedStore::CreateUser(
     const UserRecord& user) {
   UserRecord created = user;
-  created.create_time = created.update_time = absl::Now();
+  created.create_time = created.update_time = CurrentTime();
   created.revision = 1;
   absl::MutexLock lock(&mutex_);
   TENANTRY_ASSIGN_OR_RETURN(
@@ -238,7 +238,7 @@ absl::StatusOr<UserRecord> SqliteSharedStore::UpdateUser(
     TENANTRY_ASSIGN_OR_RETURN(updated, GetUserLocked(id));
     TENANTRY_RETURN_IF_ERROR(mutation(updated));
     updated.id = std::string(id);
-    updated.update_time = absl::Now();
+    updated.update_time = CurrentTime();
     updated.revision += 1;
     TENANTRY_ASSIGN_OR_RETURN(
         SqliteStatement * statement,

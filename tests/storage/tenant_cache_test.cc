@@ -1,0 +1,158 @@
+#include "storage/tenant_cache.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "storage/migrations.h"
+#include "storage/tenant_database.h"
+#include "tests/storage/temp_dir.h"
+
+namespace tenantry::storage {
+namespace {
+
+using ::tenantry::testing::TempDir;
+
+class TenantCacheTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<TenantCache> NewCache(size_t capacity) {
+    TenantCache::Options options;
+    options.data_dir = directory_.path();
+    options.capacity = capacity;
+    return std::make_unique<TenantCache>(options);
+  }
+
+  void CreateTenants(const std::vector<std::string>& ids) {
+    for (const std::string& id : ids) {
+      ASSERT_TRUE(CreateTenantDatabaseFile(directory_.path(), id).ok()) << id;
+    }
+  }
+
+  TempDir directory_;
+};
+
+TEST_F(TenantCacheTest, ReturnsSameDatabaseWhileCached) {
+  CreateTenants({"alpha"});
+  auto cache = NewCache(2);
+  auto first = cache->Get("alpha");
+  auto second = cache->Get("alpha");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(first->get(), second->get());
+  EXPECT_EQ((*first)->tenant_id(), "alpha");
+  EXPECT_EQ(cache->stats().misses, 1);
+  EXPECT_EQ(cache->stats().hits, 1);
+}
+
+TEST_F(TenantCacheTest, EvictsLeastRecentlyUsedAtLimitOfTwo) {
+  CreateTenants({"alpha", "beta", "gamma"});
+  auto cache = NewCache(2);
+  auto alpha = cache->Get("alpha");
+  ASSERT_TRUE(alpha.ok());
+  TenantDatabase* first_alpha = alpha->get();
+  ASSERT_TRUE(cache->Get("beta").ok());
+  // Touch alpha so that beta becomes the least recently used.
+  ASSERT_TRUE(cache->Get("alpha").ok());
+  ASSERT_TRUE(cache->Get("gamma").ok());
+
+  EXPECT_EQ(cache->size(), 2u);
+  EXPECT_EQ(cache->stats().evictions, 1);
+  // alpha stayed cached: the same object comes back without a miss.
+  const int64_t misses_before = cache->stats().misses;
+  auto alpha_again = cache->Get("alpha");
+  ASSERT_TRUE(alpha_again.ok());
+  EXPECT_EQ(alpha_again->get(), first_alpha);
+  EXPECT_EQ(cache->stats().misses, misses_before);
+  // beta was evicted, so getting it is a miss that evicts gamma.
+  ASSERT_TRUE(cache->Get("beta").ok());
+  EXPECT_EQ(cache->stats().misses, misses_before + 1);
+  EXPECT_EQ(cache->stats().evictions, 2);
+  EXPECT_EQ(cache->size(), 2u);
+}
+
+TEST_F(TenantCacheTest, EvictedDatabaseStaysUsableByHolder) {
+  CreateTenants({"alpha", "beta", "gamma"});
+  auto cache = NewCache(1);
+  auto alpha = cache->Get("alpha");
+  ASSERT_TRUE(alpha.ok());
+  ASSERT_TRUE(cache->Get("beta").ok());
+  ASSERT_TRUE(cache->Get("gamma").ok());
+  EXPECT_EQ(cache->size(), 1u);
+  auto health = CheckDatabaseHealth(**alpha);
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(health->quick_check, "ok");
+}
+
+TEST_F(TenantCacheTest, MissingDatabaseIsNotFoundAndNotCreated) {
+  auto cache = NewCache(2);
+  auto missing = cache->Get("ghost");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(directory_.List().empty());
+  EXPECT_EQ(cache->size(), 0u);
+}
+
+TEST_F(TenantCacheTest, DatabaseBehindLatestMigrationIsRejected) {
+  ASSERT_TRUE(CreateDirectory(directory_.path() + "/tenants").ok());
+  {
+    SqliteConnection::Options options;
+    options.create_if_missing = true;
+    auto connection = SqliteConnection::Open(
+        TenantDatabasePath(directory_.path(), "old"), options);
+    ASSERT_TRUE(connection.ok());
+    SqliteMigrationBackend backend(connection->get());
+    ASSERT_TRUE(ApplyMigrations(backend, {TenantMigrations().front()}).ok());
+  }
+  auto cache = NewCache(2);
+  auto old = cache->Get("old");
+  EXPECT_EQ(old.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(old.status().message(),
+                                "tenantctl migrate tenants --tenant old"))
+      << old.status();
+}
+
+TEST_F(TenantCacheTest, EvictDropsEntry) {
+  CreateTenants({"alpha"});
+  auto cache = NewCache(2);
+  ASSERT_TRUE(cache->Get("alpha").ok());
+  cache->Evict("alpha");
+  EXPECT_EQ(cache->size(), 0u);
+  cache->Evict("never-cached");
+  EXPECT_EQ(cache->size(), 0u);
+}
+
+TEST_F(TenantCacheTest, ConcurrentGetsStayWithinCapacity) {
+  const std::vector<std::string> ids = {"t1", "t2", "t3", "t4"};
+  CreateTenants(ids);
+  auto cache = NewCache(2);
+  constexpr int kThreads = 8;
+  constexpr int kGetsPerThread = 200;
+  std::atomic<int> failures{0};
+  std::atomic<int> wrong_tenant{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kGetsPerThread; ++i) {
+        const std::string& id = ids[(t + i) % ids.size()];
+        auto database = cache->Get(id);
+        if (!database.ok()) {
+          ++failures;
+        } else if ((*database)->tenant_id() != id) {
+          ++wrong_tenant;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(wrong_tenant.load(), 0);
+  EXPECT_LE(cache->size(), 2u);
+  const TenantCache::Stats stats = cache->stats();
+  EXPECT_EQ(stats.hits + stats.misses, kThreads * kGetsPerThread);
+}
+
+}  // namespace
+}  // namespace tenantry::storage
