@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Starts tenantry_server on a free port with the sample data and runs the
+# README's Python example client against it.
+set -euo pipefail
+
+server="$1"
+tenantctl="$2"
+client="$3"
+data="$(mktemp -d "${TEST_TMPDIR:-/tmp}/example-client-XXXXXX")"
+log="$data/server.log"
+
+"$tenantctl" --data_dir="$data" migrate shared >/dev/null
+"$tenantctl" --data_dir="$data" init-dev-data >/dev/null
+"$server" --data_dir="$data" --listen=127.0.0.1:0 2>"$log" &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$data"' EXIT
+
+# The server logs its port once it listens; wait up to 10 seconds.
+port=""
+for _ in $(seq 100); do
+  port="$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log")"
+  [[ -n "$port" ]] && break
+  sleep 0.1
+done
+if [[ -z "$port" ]]; then
+  echo "FAIL: the server did not start; its log:"
+  cat "$log"
+  exit 1
+fi
+
+bash "$client" "127.0.0.1:$port"
