@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts tenantry_server on a free port with the sample data and runs the
-# README's Python example client against it.
+# Starts tenantry_server on a free port with the sample data, runs the
+# README's Python example client against it, and stops the server with
+# SIGTERM, which must end it cleanly.
 set -euo pipefail
 
 server="$1"
@@ -13,7 +14,7 @@ log="$data/server.log"
 "$tenantctl" --data_dir="$data" init-dev-data >/dev/null
 "$server" --data_dir="$data" --listen=127.0.0.1:0 2>"$log" &
 pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
 
 # The server logs its port once it listens; wait up to 10 seconds.
 port=""
@@ -29,3 +30,18 @@ if [[ -z "$port" ]]; then
 fi
 
 bash "$client" "127.0.0.1:$port"
+
+kill -TERM "$pid"
+code=0
+wait "$pid" || code=$?
+if [[ "$code" != 0 ]] || ! grep -q "tenantry_server stopped" "$log"; then
+  echo "FAIL: SIGTERM ended the server with exit code $code; its log:"
+  cat "$log"
+  exit 1
+fi
+if ! grep -q "code=OK" "$log"; then
+  echo "FAIL: the access log has no successful call; the server log:"
+  cat "$log"
+  exit 1
+fi
+echo "the server stopped cleanly on SIGTERM"
