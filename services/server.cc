@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/tenant_interceptor.h"
+#include "storage/postgres_pool.h"
 #include "storage/status_macros.h"
 #include "storage/tenant_database.h"
 
@@ -57,8 +58,12 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
       options.shared_db_url.empty()
           ? absl::StrCat("sqlite:", options.data_dir, "/shared.db")
           : options.shared_db_url;
-  TENANTRY_ASSIGN_OR_RETURN(server->shared_store_,
-                            storage::OpenSharedStore(shared_db_url));
+  storage::SharedStoreOptions shared_options;
+  shared_options.pool_size = options.shared_db_pool_size;
+  TENANTRY_ASSIGN_OR_RETURN(
+      server->shared_store_,
+      storage::OpenSharedStore(shared_db_url, shared_options));
+  LOG(INFO) << "shared store: " << storage::RedactUrl(shared_db_url);
   TENANTRY_RETURN_IF_ERROR(PrepareSharedStore(*server->shared_store_,
                                               options.migrate_shared_on_start));
   storage::TenantCache::Options cache_options;

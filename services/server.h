@@ -25,8 +25,11 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1:50051";
   // Holds tenants/<id>.db and, by default, shared.db.
   std::string data_dir = "data";
-  // `sqlite:PATH`; empty means `sqlite:<data_dir>/shared.db`.
+  // `sqlite:PATH` or `postgresql://user:password@host:port/database`;
+  // empty means `sqlite:<data_dir>/shared.db`.
   std::string shared_db_url;
+  // Maximum number of PostgreSQL connections of the shared store.
+  size_t shared_db_pool_size = 4;
   // Maximum number of tenant databases kept open.
   size_t tenant_cache_size = 64;
   // Largest document content accepted, in bytes.

@@ -10,8 +10,11 @@ ABSL_FLAG(std::string, data_dir, "data",
           "Directory for tenant databases (tenants/<id>.db) and the default "
           "shared store (shared.db). Created if missing.");
 ABSL_FLAG(std::string, shared_db, "",
-          "Shared store for tenants and users: sqlite:PATH. Empty means "
+          "Shared store for tenants and users: sqlite:PATH, or "
+          "postgresql://user:password@host:port/database. Empty means "
           "sqlite:<data_dir>/shared.db.");
+ABSL_FLAG(int, shared_db_pool_size, 4,
+          "Maximum number of PostgreSQL connections to the shared store.");
 ABSL_FLAG(int, tenant_cache_size, 64,
           "Maximum number of tenant databases kept open; the least recently "
           "used one is closed beyond it.");
@@ -43,6 +46,12 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
         "--tenant_cache_size=", cache_size, " must be at least 1"));
   }
   options.tenant_cache_size = static_cast<size_t>(cache_size);
+  const int pool_size = absl::GetFlag(FLAGS_shared_db_pool_size);
+  if (pool_size < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--shared_db_pool_size=", pool_size, " must be at least 1"));
+  }
+  options.shared_db_pool_size = static_cast<size_t>(pool_size);
   options.max_document_bytes = absl::GetFlag(FLAGS_max_document_bytes);
   constexpr int64_t kMaxDocumentBytesLimit = int64_t{1} << 30;
   if (options.max_document_bytes < 0 ||

@@ -11,6 +11,7 @@
 ABSL_DECLARE_FLAG(std::string, listen);
 ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(std::string, shared_db);
+ABSL_DECLARE_FLAG(int, shared_db_pool_size);
 ABSL_DECLARE_FLAG(int, tenant_cache_size);
 ABSL_DECLARE_FLAG(int64_t, max_document_bytes);
 ABSL_DECLARE_FLAG(bool, migrate_shared);

@@ -38,15 +38,33 @@ absl::Status ValidateTenantId(absl::string_view id) {
 std::string NewResourceId() {
   static absl::Mutex mutex(absl::kConstInit);
   static absl::BitGen* generator = new absl::BitGen();
+  // The parts of the previous id, guarded by `mutex`.
+  static uint64_t last_millis = 0;
+  static uint64_t last_random_high = 0;
+  static uint64_t last_random_low = 0;
   uint64_t random_high;
   uint64_t random_low;
+  uint64_t millis;
   {
     absl::MutexLock lock(&mutex);
-    random_high = absl::Uniform<uint64_t>(*generator);
-    random_low = absl::Uniform<uint64_t>(*generator);
+    const uint64_t now = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+    if (now > last_millis) {
+      last_millis = now;
+      last_random_high = absl::Uniform<uint64_t>(*generator) & 0xffff;
+      last_random_low = absl::Uniform<uint64_t>(*generator);
+    } else {
+      // Within one millisecond, or after the clock stepped back, the next
+      // id is the previous one plus 1, so ids sort in creation order.
+      if (++last_random_low == 0) ++last_random_high;
+      if (last_random_high > 0xffff) {
+        last_random_high = 0;
+        ++last_millis;
+      }
+    }
+    millis = last_millis;
+    random_high = last_random_high;
+    random_low = last_random_low;
   }
-  const uint64_t millis =
-      static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
 
   // 130 bits: 2 zero bits, 48 bits of time, 80 bits of randomness, written
   // 5 bits per character from the most significant end.

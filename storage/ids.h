@@ -19,8 +19,10 @@ inline constexpr absl::string_view kTenantIdFormat =
 absl::Status ValidateTenantId(absl::string_view id);
 
 // Returns a new server-generated id: 26 characters of lowercase Crockford
-// base32 that encode a 48-bit millisecond timestamp and 80 random bits, so
-// that ids sort roughly by creation time. Thread-safe.
+// base32 that encode a 48-bit millisecond timestamp and 80 random bits.
+// Within one process each id sorts after the previous one, because an id
+// made in the same millisecond as the previous one is that id plus 1.
+// Thread-safe.
 std::string NewResourceId();
 
 // Returns whether `id` has the shape of an id from NewResourceId().

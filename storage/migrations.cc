@@ -1,9 +1,15 @@
 #include "storage/migrations.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -45,18 +51,35 @@ SqliteMigrationBackend::LoadHistory() {
   return history;
 }
 
+absl::Status SqliteMigrationBackend::Run(const Migration& migration) {
+  TENANTRY_RETURN_IF_ERROR(connection_->ExecuteScript(migration.sql));
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare("INSERT INTO schema_migrations (version, name, "
+                           "checksum, applied_time) VALUES (?, ?, ?, ?)"));
+  StatementLease insert(statement);
+  insert->BindAll(migration.version, migration.name,
+                  MigrationChecksum(migration.sql),
+                  absl::ToUnixMicros(absl::Now()));
+  return insert->Execute().status();
+}
+
 absl::Status SqliteMigrationBackend::Apply(const Migration& migration) {
+  return connection_->InTransaction([&] { return Run(migration); });
+}
+
+absl::Status SqliteMigrationBackend::ApplyAll(
+    const std::vector<const Migration*>& migrations) {
   return connection_->InTransaction([&]() -> absl::Status {
-    TENANTRY_RETURN_IF_ERROR(connection_->ExecuteScript(migration.sql));
-    TENANTRY_ASSIGN_OR_RETURN(
-        SqliteStatement * statement,
-        connection_->Prepare("INSERT INTO schema_migrations (version, name, "
-                             "checksum, applied_time) VALUES (?, ?, ?, ?)"));
-    StatementLease insert(statement);
-    insert->BindAll(migration.version, migration.name,
-                    MigrationChecksum(migration.sql),
-                    absl::ToUnixMicros(absl::Now()));
-    return insert->Execute().status();
+    for (const Migration* migration : migrations) {
+      absl::Status status = Run(*migration);
+      if (!status.ok()) {
+        return absl::Status(status.code(),
+                            absl::StrCat("migration ", migration->name,
+                                         " failed: ", status.message()));
+      }
+    }
+    return absl::OkStatus();
   });
 }
 
@@ -105,12 +128,28 @@ absl::StatusOr<MigrationStatus> CheckMigrations(
 }
 
 absl::StatusOr<MigrationOutcome> ApplyMigrations(
-    MigrationBackend& backend, const std::vector<Migration>& migrations) {
+    MigrationBackend& backend, const std::vector<Migration>& migrations,
+    MigrationAtomicity atomicity) {
   TENANTRY_ASSIGN_OR_RETURN(const MigrationStatus status,
                             CheckMigrations(backend, migrations));
   MigrationOutcome outcome;
   outcome.version_before = status.current_version;
   outcome.version_after = status.current_version;
+  if (atomicity == MigrationAtomicity::kAllPending) {
+    std::vector<const Migration*> pending;
+    for (const Migration& migration : migrations) {
+      if (migration.version > status.current_version) {
+        pending.push_back(&migration);
+      }
+    }
+    if (pending.empty()) return outcome;
+    TENANTRY_RETURN_IF_ERROR(backend.ApplyAll(pending));
+    for (const Migration* migration : pending) {
+      outcome.applied.push_back(migration->name);
+    }
+    outcome.version_after = pending.back()->version;
+    return outcome;
+  }
   for (const Migration& migration : migrations) {
     if (migration.version <= status.current_version) continue;
     absl::Status applied = backend.Apply(migration);
@@ -123,6 +162,58 @@ absl::StatusOr<MigrationOutcome> ApplyMigrations(
     outcome.applied.push_back(migration.name);
   }
   return outcome;
+}
+
+absl::StatusOr<int64_t> AppliedVersion(MigrationBackend& backend) {
+  TENANTRY_ASSIGN_OR_RETURN(const std::vector<AppliedMigration> history,
+                            backend.LoadHistory());
+  int64_t version = 0;
+  for (const AppliedMigration& applied : history) {
+    version = std::max(version, applied.version);
+  }
+  return version;
+}
+
+absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDirectory(
+    const std::string& directory) {
+  std::error_code error;
+  std::filesystem::directory_iterator entries(directory, error);
+  if (error) {
+    return absl::NotFoundError(absl::StrCat("cannot read migrations directory ",
+                                            directory, ": ", error.message()));
+  }
+  static const std::regex kName("([0-9]{4})_[a-z0-9_]+\\.up\\.sql");
+  std::map<int64_t, Migration> by_version;
+  for (const auto& entry : entries) {
+    const std::string name = entry.path().filename().string();
+    if (!absl::EndsWith(name, ".sql")) continue;
+    if (absl::EndsWith(name, ".down.sql")) continue;
+    std::smatch match;
+    if (!std::regex_match(name, match, kName)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("migration file ", entry.path().string(),
+                       " is not named NNNN_description.up.sql"));
+    }
+    std::ifstream file(entry.path(), std::ios::binary);
+    std::stringstream sql;
+    sql << file.rdbuf();
+    if (!file) {
+      return absl::NotFoundError(
+          absl::StrCat("cannot read migration file ", entry.path().string()));
+    }
+    const int64_t version = std::stoll(match[1].str());
+    if (by_version.count(version) != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("migrations ", by_version[version].name, " and ", name,
+                       " have the same version ", version));
+    }
+    by_version[version] = Migration{version, name, sql.str()};
+  }
+  std::vector<Migration> migrations;
+  for (auto& [version, migration] : by_version) {
+    migrations.push_back(std::move(migration));
+  }
+  return migrations;
 }
 
 }  // namespace tenantry::storage

@@ -48,6 +48,11 @@ class MigrationBackend {
   // Runs `migration` and records it in the history within one
   // transaction, so that a failure leaves no trace.
   virtual absl::Status Apply(const Migration& migration) = 0;
+
+  // Runs and records all of `migrations`, in order, within one
+  // transaction: either all are applied or none is.
+  virtual absl::Status ApplyAll(
+      const std::vector<const Migration*>& migrations) = 0;
 };
 
 // Migrations on one SQLite database. Not thread-safe, like the connection.
@@ -58,8 +63,13 @@ class SqliteMigrationBackend : public MigrationBackend {
 
   absl::StatusOr<std::vector<AppliedMigration>> LoadHistory() override;
   absl::Status Apply(const Migration& migration) override;
+  absl::Status ApplyAll(
+      const std::vector<const Migration*>& migrations) override;
 
  private:
+  // Runs and records one migration inside the caller's transaction.
+  absl::Status Run(const Migration& migration);
+
   SqliteConnection* connection_;
 };
 
@@ -83,12 +93,31 @@ struct MigrationOutcome {
 absl::StatusOr<MigrationStatus> CheckMigrations(
     MigrationBackend& backend, const std::vector<Migration>& migrations);
 
-// Checks the history like CheckMigrations, then applies each pending
-// migration in its own transaction, in version order. Stops at the first
-// failure, which is returned with the file name; migrations applied before
-// it stay applied.
+enum class MigrationAtomicity {
+  // Each migration commits on its own; a failure keeps the ones before it.
+  kEachMigration,
+  // All pending migrations commit together; a failure leaves the database
+  // exactly at its previous version.
+  kAllPending,
+};
+
+// Checks the history like CheckMigrations, then applies the pending
+// migrations in version order. Returns the first failure with the file
+// name.
 absl::StatusOr<MigrationOutcome> ApplyMigrations(
-    MigrationBackend& backend, const std::vector<Migration>& migrations);
+    MigrationBackend& backend, const std::vector<Migration>& migrations,
+    MigrationAtomicity atomicity = MigrationAtomicity::kEachMigration);
+
+// Returns the highest version in the history, without checking it against
+// any migrations; 0 for a new database.
+absl::StatusOr<int64_t> AppliedVersion(MigrationBackend& backend);
+
+// Reads the migrations of one track from the files NNNN_name.up.sql in
+// `directory`, in version order. Returns INVALID_ARGUMENT naming a file
+// with another name or a repeated version, and NOT_FOUND if the directory
+// cannot be read.
+absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDirectory(
+    const std::string& directory);
 
 }  // namespace tenantry::storage
 

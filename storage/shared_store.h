@@ -2,7 +2,8 @@
 #define TENANTRY_STORAGE_SHARED_STORE_H_
 
 // The shared store: the tenant registry and the user directory, common to
-// all tenants. Implementations: SQLite (the embedded default).
+// all tenants. Implementations: SQLite (the embedded default) and
+// PostgreSQL.
 
 #include <functional>
 #include <memory>
@@ -73,10 +74,17 @@ class SharedStore {
   virtual absl::StatusOr<MigrationStatus> GetMigrationStatus() = 0;
 };
 
+struct SharedStoreOptions {
+  // Maximum number of PostgreSQL connections; SQLite uses one.
+  size_t pool_size = 4;
+};
+
 // Opens the shared store named by `url`: `sqlite:PATH` for a SQLite file,
-// created if missing. Returns INVALID_ARGUMENT for any other scheme.
+// created if missing, or `postgresql://user:password@host:port/database`
+// for PostgreSQL, connected on first use. Does not migrate. Returns
+// INVALID_ARGUMENT for any other scheme.
 absl::StatusOr<std::unique_ptr<SharedStore>> OpenSharedStore(
-    absl::string_view url);
+    absl::string_view url, const SharedStoreOptions& options = {});
 
 }  // namespace tenantry::storage
 

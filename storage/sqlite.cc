@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "storage/database_errors.h"
 #include "storage/status_macros.h"
 
 namespace tenantry::storage {
@@ -14,21 +15,7 @@ absl::Status SqliteError(sqlite3* db, int result_code,
   const std::string message = absl::StrCat(
       context, ": ",
       db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(result_code));
-  switch (result_code & 0xff) {
-    case SQLITE_CONSTRAINT:
-      if (result_code == SQLITE_CONSTRAINT_UNIQUE ||
-          result_code == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        return absl::AlreadyExistsError(message);
-      }
-      return absl::FailedPreconditionError(message);
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError(message);
-    case SQLITE_FULL:
-      return absl::ResourceExhaustedError(message);
-    default:
-      return absl::InternalError(message);
-  }
+  return absl::Status(StatusCodeForSqliteResult(result_code), message);
 }
 
 void SqliteStatement::Bind(int index, int64_t value) {

@@ -20,11 +20,9 @@
 
 namespace tenantry::storage {
 
-// Converts a SQLite result code into a status: constraint violations of a
-// UNIQUE or PRIMARY KEY become ALREADY_EXISTS, other constraint violations
-// FAILED_PRECONDITION, SQLITE_BUSY and SQLITE_LOCKED UNAVAILABLE, a full
-// disk RESOURCE_EXHAUSTED, and anything else INTERNAL. `context` says what
-// was being done and starts the message.
+// Converts a SQLite result code into a status with the code from
+// StatusCodeForSqliteResult. `context` says what was being done and
+// starts the message.
 absl::Status SqliteError(sqlite3* db, int result_code,
                          absl::string_view context);
 

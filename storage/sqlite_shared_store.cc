@@ -268,19 +268,4 @@ absl::StatusOr<MigrationStatus> SqliteSharedStore::GetMigrationStatus() {
   return CheckMigrations(backend, SharedMigrations());
 }
 
-absl::StatusOr<std::unique_ptr<SharedStore>> OpenSharedStore(
-    absl::string_view url) {
-  constexpr absl::string_view kSqlitePrefix = "sqlite:";
-  if (absl::StartsWith(url, kSqlitePrefix) &&
-      url.size() > kSqlitePrefix.size()) {
-    TENANTRY_ASSIGN_OR_RETURN(
-        std::unique_ptr<SqliteSharedStore> store,
-        SqliteSharedStore::Open(std::string(url.substr(kSqlitePrefix.size()))));
-    return std::unique_ptr<SharedStore>(std::move(store));
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unsupported shared store URL \"", url,
-      "\": expected sqlite:PATH, for example sqlite:data/shared.db"));
-}
-
 }  // namespace tenantry::storage

@@ -160,21 +160,29 @@ absl::Status RemoveTenantDatabaseFiles(absl::string_view data_dir,
 }
 
 absl::StatusOr<MigrationOutcome> MigrateTenantDatabaseFile(
-    const std::string& path) {
+    const std::string& path, const std::vector<Migration>& migrations) {
   TENANTRY_ASSIGN_OR_RETURN(
       std::unique_ptr<SqliteConnection> connection,
       SqliteConnection::Open(path, SqliteConnection::Options()));
   SqliteMigrationBackend backend(connection.get());
-  return ApplyMigrations(backend, TenantMigrations());
+  return ApplyMigrations(backend, migrations, MigrationAtomicity::kAllPending);
 }
 
 absl::StatusOr<MigrationStatus> GetTenantMigrationStatus(
-    const std::string& path) {
+    const std::string& path, const std::vector<Migration>& migrations) {
   TENANTRY_ASSIGN_OR_RETURN(
       std::unique_ptr<SqliteConnection> connection,
       SqliteConnection::Open(path, SqliteConnection::Options()));
   SqliteMigrationBackend backend(connection.get());
-  return CheckMigrations(backend, TenantMigrations());
+  return CheckMigrations(backend, migrations);
+}
+
+absl::StatusOr<int64_t> GetTenantAppliedVersion(const std::string& path) {
+  TENANTRY_ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteConnection> connection,
+      SqliteConnection::Open(path, SqliteConnection::Options()));
+  SqliteMigrationBackend backend(connection.get());
+  return AppliedVersion(backend);
 }
 
 }  // namespace tenantry::storage

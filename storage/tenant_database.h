@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -82,13 +83,18 @@ absl::Status CreateTenantDatabaseFile(absl::string_view data_dir,
 absl::Status RemoveTenantDatabaseFiles(absl::string_view data_dir,
                                        absl::string_view tenant_id);
 
-// Applies pending tenant migrations to the database at `path`.
+// Applies the pending `migrations` to the existing database at `path` in
+// one transaction, so that a failure leaves it at its previous version.
 absl::StatusOr<MigrationOutcome> MigrateTenantDatabaseFile(
-    const std::string& path);
+    const std::string& path, const std::vector<Migration>& migrations);
 
-// Reports the tenant migration versions of the database at `path`.
+// Reports the versions of the database at `path` against `migrations`.
 absl::StatusOr<MigrationStatus> GetTenantMigrationStatus(
-    const std::string& path);
+    const std::string& path, const std::vector<Migration>& migrations);
+
+// Returns the highest applied migration version of the database at `path`,
+// without checking checksums.
+absl::StatusOr<int64_t> GetTenantAppliedVersion(const std::string& path);
 
 }  // namespace tenantry::storage
 

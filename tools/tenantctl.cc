@@ -27,10 +27,16 @@ ABSL_FLAG(std::string, data_dir, "data",
           "Directory of the tenant databases and the default shared store; "
           "the same as the server's --data_dir.");
 ABSL_FLAG(std::string, shared_db, "",
-          "Shared store URL: sqlite:PATH. Empty means "
+          "Shared store URL: sqlite:PATH or "
+          "postgresql://user:password@host:port/database. Empty means "
           "sqlite:<data_dir>/shared.db.");
 ABSL_FLAG(std::string, tenant, "",
           "For `migrate tenants`: migrate only this tenant.");
+ABSL_FLAG(std::string, tenant_migrations_dir, "",
+          "For `migrate tenants` and `status`: read the tenant migrations "
+          "from NNNN_name.up.sql files in this directory instead of the "
+          "ones built into tenantctl, to try a new migration before it is "
+          "built in. Empty means the built-in ones.");
 
 namespace tenantry::tools {
 namespace {
@@ -42,7 +48,9 @@ constexpr char kUsage[] =
     "  tenantctl migrate shared           apply shared-store migrations\n"
     "  tenantctl migrate tenants          migrate every tenant database\n"
     "  tenantctl migrate tenants --tenant=ID   migrate one tenant\n"
-    "  tenantctl status                   show schema versions\n"
+    "      each tenant in one transaction; exits 1 if any tenant failed\n"
+    "  tenantctl status                   show schema versions; exits 1\n"
+    "      if the shared store or a tenant is behind\n"
     "  tenantctl init-dev-data            load sample tenants and data\n"
     "\n"
     "Flags --data_dir and --shared_db select the stores, as for the "
@@ -121,9 +129,27 @@ int MigrateShared(Stores& stores) {
   return EXIT_SUCCESS;
 }
 
-// Migrates each selected tenant on its own; one failure does not stop the
-// others but makes the exit status non-zero.
+// Returns the tenant migrations selected by --tenant_migrations_dir.
+absl::StatusOr<std::vector<storage::Migration>> SelectedTenantMigrations() {
+  const std::string directory = absl::GetFlag(FLAGS_tenant_migrations_dir);
+  if (directory.empty()) return storage::TenantMigrations();
+  return storage::LoadMigrationsFromDirectory(directory);
+}
+
+std::string VersionText(const absl::StatusOr<int64_t>& version) {
+  return version.ok() ? absl::StrCat(*version) : "?";
+}
+
+// Migrates each selected tenant in its own transaction; one failure does
+// not stop the others but makes the exit status non-zero.
 int MigrateTenants(Stores& stores) {
+  absl::StatusOr<std::vector<storage::Migration>> selected =
+      SelectedTenantMigrations();
+  if (!selected.ok()) {
+    std::cerr << "tenantctl: " << selected.status().message() << "\n";
+    return EXIT_FAILURE;
+  }
+  const std::vector<storage::Migration>& migrations = *selected;
   absl::Status shared = RequireCurrentSharedSchema(*stores.shared_store);
   if (!shared.ok()) {
     std::cerr << "tenantctl: " << shared.message() << "\n";
@@ -152,27 +178,24 @@ int MigrateTenants(Stores& stores) {
   int failures = 0;
   for (const std::string& id : ids) {
     const std::string path = storage::TenantDatabasePath(stores.data_dir, id);
-    absl::StatusOr<storage::MigrationStatus> before =
-        storage::GetTenantMigrationStatus(path);
+    const absl::StatusOr<int64_t> before =
+        storage::GetTenantAppliedVersion(path);
     absl::StatusOr<storage::MigrationOutcome> outcome =
         before.ok()
-            ? storage::MigrateTenantDatabaseFile(path)
+            ? storage::MigrateTenantDatabaseFile(path, migrations)
             : absl::StatusOr<storage::MigrationOutcome>(before.status());
+    // Read the version again rather than trust the outcome: after a
+    // failure this is where the tenant was left.
+    const absl::StatusOr<int64_t> after =
+        storage::GetTenantAppliedVersion(path);
+    std::cout << "tenant " << id << ": version " << VersionText(before)
+              << " -> " << VersionText(after);
     if (outcome.ok()) {
-      std::cout << "tenant " << id << ": version " << outcome->version_before
-                << " -> " << outcome->version_after << " ok\n";
-      continue;
+      std::cout << " ok\n";
+    } else {
+      ++failures;
+      std::cout << " FAILED: " << outcome.status().message() << "\n";
     }
-    ++failures;
-    // Read the version again: a failed migration rolls back, so this is
-    // where the tenant was left.
-    absl::StatusOr<storage::MigrationStatus> after =
-        storage::GetTenantMigrationStatus(path);
-    std::cout << "tenant " << id << ": version "
-              << (before.ok() ? absl::StrCat(before->current_version) : "?")
-              << " -> "
-              << (after.ok() ? absl::StrCat(after->current_version) : "?")
-              << " FAILED: " << outcome.status().message() << "\n";
   }
   std::cout << ids.size() - failures << " of " << ids.size()
             << " tenants migrated\n";
@@ -200,11 +223,17 @@ int Status(Stores& stores) {
     std::cerr << "tenantctl: failed to list tenants: " << ids.status() << "\n";
     return EXIT_FAILURE;
   }
+  absl::StatusOr<std::vector<storage::Migration>> migrations =
+      SelectedTenantMigrations();
+  if (!migrations.ok()) {
+    std::cerr << "tenantctl: " << migrations.status().message() << "\n";
+    return EXIT_FAILURE;
+  }
   int behind = 0;
   for (const std::string& id : *ids) {
     absl::StatusOr<storage::MigrationStatus> status =
         storage::GetTenantMigrationStatus(
-            storage::TenantDatabasePath(stores.data_dir, id));
+            storage::TenantDatabasePath(stores.data_dir, id), *migrations);
     if (!status.ok()) {
       ++behind;
       std::cout << "tenant " << id << ": ERROR " << status.status().message()
@@ -221,8 +250,9 @@ int Status(Stores& stores) {
                             : "")
               << "\n";
   }
-  std::cout << ids->size() << " tenants, " << behind << " behind\n";
-  return EXIT_SUCCESS;
+  std::cout << ids->size() << " tenants, " << behind
+            << " behind or unreadable\n";
+  return behind == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 int InitDevData(Stores& stores) {

@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# Installs what the tests need, checks formatting, and runs every test.
-# Extra arguments go to `bazel test`, for example --test_output=all.
+# Installs what the tests need, checks formatting, starts a throwaway
+# PostgreSQL server, and runs every test against it. The server is stopped
+# on exit, also when tests fail. Extra arguments go to `bazel test`, for
+# example --test_output=all or a target pattern such as //tests/storage/...
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 bash tools/check_format.sh
-bazel test //... "$@"
+
+postgres_parent="$(mktemp -d)"
+chmod 711 "$postgres_parent"
+trap 'bash tools/test_postgres.sh stop "$postgres_parent/pg"; rm -rf "$postgres_parent"' EXIT
+postgres_url="$(bash tools/test_postgres.sh start "$postgres_parent/pg")"
+echo "test.sh: PostgreSQL 15 for the tests runs at ${postgres_url/:*@/:***@}"
+
+targets=(//...)
+if (($# > 0)) && [[ "${!#}" == //* ]]; then targets=(); fi
+bazel test --test_env=TENANTRY_TEST_POSTGRES_URL="$postgres_url" \
+  "${targets[@]}" "$@"

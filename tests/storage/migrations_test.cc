@@ -119,6 +119,29 @@ TEST_F(MigrationsTest, FailedMigrationLeavesNoTrace) {
   EXPECT_EQ(status->latest_version, 3);
 }
 
+TEST_F(MigrationsTest, AllPendingModeRollsBackEveryMigration) {
+  ASSERT_TRUE(ApplyMigrations(*backend_, {kFirst}).ok());
+  const Migration broken{3, "0003_broken.up.sql",
+                         "INSERT INTO missing VALUES (1);"};
+  auto outcome = ApplyMigrations(*backend_, {kFirst, kSecond, broken},
+                                 MigrationAtomicity::kAllPending);
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInternal);
+  EXPECT_TRUE(absl::StrContains(outcome.status().message(), broken.name))
+      << outcome.status();
+  // kSecond ran before the failure but is rolled back with it.
+  EXPECT_FALSE(TableExists("second"));
+  EXPECT_EQ(*AppliedVersion(*backend_), 1);
+}
+
+TEST_F(MigrationsTest, AllPendingModeAppliesEverything) {
+  auto outcome = ApplyMigrations(*backend_, {kFirst, kSecond, kThird},
+                                 MigrationAtomicity::kAllPending);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->version_after, 3);
+  EXPECT_EQ(outcome->applied.size(), 3u);
+  EXPECT_TRUE(TableExists("third"));
+}
+
 TEST_F(MigrationsTest, ChecksumIsStableAndSensitive) {
   EXPECT_EQ(MigrationChecksum("SELECT 1;"), MigrationChecksum("SELECT 1;"));
   EXPECT_NE(MigrationChecksum("SELECT 1;"), MigrationChecksum("SELECT 2;"));

@@ -4,33 +4,44 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "storage/ids.h"
+#include "storage/postgres_pool.h"
+#include "storage/postgres_shared_store.h"
+#include "tests/storage/postgres_test_database.h"
 #include "tests/storage/temp_dir.h"
 
 namespace tenantry::storage {
 namespace {
 
+using ::tenantry::testing::PostgresTestDatabase;
 using ::tenantry::testing::TempDir;
 
-// Runs against every shared-store backend; each opens a fresh, migrated
-// store under `directory`.
-struct Backend {
-  std::string name;
-  std::function<std::string(const std::string& directory)> url;
+enum class Backend { kSqlite, kPostgres };
 
-  friend void PrintTo(const Backend& backend, std::ostream* out) {
-    *out << backend.name;
-  }
-};
+std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
 
+// Runs every test against each shared-store backend, on a fresh migrated
+// store: a SQLite file in a temporary directory, or a new database on the
+// test PostgreSQL server.
 class SharedStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    auto store = OpenSharedStore(GetParam().url(directory_.path()));
+    std::string url = "sqlite:" + directory_.path() + "/shared.db";
+    if (GetParam() == Backend::kPostgres) {
+      auto database = PostgresTestDatabase::Create();
+      ASSERT_TRUE(database.ok()) << database.status();
+      postgres_ = *std::move(database);
+      url = postgres_->url();
+    }
+    auto store = OpenSharedStore(url);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     auto migrated = store_->Migrate();
@@ -53,6 +64,7 @@ class SharedStoreTest : public ::testing::TestWithParam<Backend> {
   }
 
   TempDir directory_;
+  std::unique_ptr<PostgresTestDatabase> postgres_;
   std::unique_ptr<SharedStore> store_;
 };
 
@@ -191,19 +203,89 @@ TEST_P(SharedStoreTest, MigrationStatusIsCurrent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SharedStoreTest,
-                         ::testing::Values(Backend{
-                             "sqlite",
-                             [](const std::string& directory) {
-                               return "sqlite:" + directory + "/shared.db";
-                             }}),
-                         [](const ::testing::TestParamInfo<Backend>& info) {
-                           return info.param.name;
-                         });
+                         ::testing::Values(Backend::kSqlite,
+                                           Backend::kPostgres),
+                         BackendName);
 
 TEST(OpenSharedStoreTest, UnknownSchemeIsInvalidArgument) {
-  auto store = OpenSharedStore("mysql://localhost/db");
+  auto store = OpenSharedStore("mysql://root:hunter2@localhost/db");
   EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(absl::StrContains(store.status().message(), "sqlite:"));
+  EXPECT_FALSE(absl::StrContains(store.status().message(), "hunter2"));
+}
+
+TEST(PostgresSharedStoreTest, WrongPasswordIsUnavailableWithoutPassword) {
+  auto database = PostgresTestDatabase::Create();
+  ASSERT_TRUE(database.ok()) << database.status();
+  std::string url = (*database)->url();
+  const std::string password = PasswordOfUrl(url);
+  ASSERT_FALSE(password.empty());
+  const std::string wrong_password = "not-" + password;
+  url.replace(url.find(password), password.size(), wrong_password);
+
+  auto store = OpenSharedStore(url);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto tenant = (*store)->GetTenant("acme");
+  EXPECT_EQ(tenant.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(absl::StrContains(tenant.status().message(), wrong_password))
+      << tenant.status();
+  EXPECT_TRUE(absl::StrContains(tenant.status().message(), "***"))
+      << tenant.status();
+}
+
+TEST(PostgresSharedStoreTest, UnreachableServerIsUnavailable) {
+  // Port 1 on the loopback interface refuses connections at once.
+  auto store = OpenSharedStore("postgresql://u:secret@127.0.0.1:1/db");
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto users = (*store)->ListUsers(PageRequest{});
+  EXPECT_EQ(users.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(absl::StrContains(users.status().message(), "secret"));
+}
+
+TEST(PostgresSharedStoreTest, PoolReplacesConnectionKilledByServer) {
+  auto database = PostgresTestDatabase::Create();
+  ASSERT_TRUE(database.ok()) << database.status();
+  PostgresSharedStore::Options options;
+  options.url = (*database)->url();
+  options.pool_size = 1;
+  PostgresSharedStore store(options);
+  ASSERT_TRUE(store.Migrate().ok());
+  ASSERT_TRUE(store.GetMigrationStatus().ok());
+
+  // Terminate every other session on this database, which includes the
+  // store's pooled connection.
+  {
+    pqxx::connection admin(options.url);
+    pqxx::nontransaction(admin).exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+        "datname = current_database() AND pid <> pg_backend_pid()");
+  }
+  // The next call finds the connection dead and retries on a new one.
+  auto tenants = store.ListTenants(PageRequest{});
+  EXPECT_TRUE(tenants.ok()) << tenants.status();
+  EXPECT_EQ(store.pool().open_connections(), 1u);
+}
+
+TEST(PostgresSharedStoreTest, ConcurrentMigrationsApplyOnce) {
+  auto database = PostgresTestDatabase::Create();
+  ASSERT_TRUE(database.ok()) << database.status();
+  std::vector<std::unique_ptr<SharedStore>> stores;
+  for (int i = 0; i < 4; ++i) {
+    auto store = OpenSharedStore((*database)->url());
+    ASSERT_TRUE(store.ok());
+    stores.push_back(*std::move(store));
+  }
+  std::vector<absl::Status> results(stores.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < stores.size(); ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = stores[i]->Migrate().status(); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const absl::Status& result : results) EXPECT_TRUE(result.ok()) << result;
+  auto status = stores[0]->GetMigrationStatus();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->current_version, status->latest_version);
 }
 
 }  // namespace

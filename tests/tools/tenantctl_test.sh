@@ -67,7 +67,7 @@ expect_output "2 of 2 tenants migrated" "migrate tenants"
 
 ctl status
 expect_code 0 "status after migrating"
-expect_output "2 tenants, 0 behind" "status after migrating"
+expect_output "2 tenants, 0 behind or unreadable" "status after migrating"
 
 ctl migrate tenants --tenant=dev_tenant
 expect_code 0 "migrate one tenant"
@@ -87,7 +87,7 @@ sqlite3 "$data/tenants/demo_school.db" \
   "UPDATE schema_migrations SET checksum = '0000000000000000' WHERE version = 1"
 ctl migrate tenants
 expect_code 1 "migrate with a changed checksum"
-expect_output "tenant demo_school: version ? -> ? FAILED" \
+expect_output "tenant demo_school: version 2 -> 2 FAILED" \
   "migrate with a changed checksum"
 expect_output "0001_create_profiles_posts_documents.up.sql changed" \
   "the error names the file"
