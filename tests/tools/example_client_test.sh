@@ -2,17 +2,38 @@
 # Starts tenantry_server on a free port with the sample data, runs the
 # README's Python example client against it, and stops the server with
 # SIGTERM, which must end it cleanly.
+#
+# Usage: example_client_test.sh SERVER TENANTCTL CLIENT sqlite|postgresql
+# With postgresql, the shared store is a new database on the server named
+# by TENANTRY_TEST_POSTGRES_URL, which tools/test.sh starts.
 set -euo pipefail
 
 server="$1"
 tenantctl="$2"
 client="$3"
+backend="$4"
 data="$(mktemp -d "${TEST_TMPDIR:-/tmp}/example-client-XXXXXX")"
 log="$data/server.log"
 
-"$tenantctl" --data_dir="$data" migrate shared >/dev/null
-"$tenantctl" --data_dir="$data" init-dev-data >/dev/null
-"$server" --data_dir="$data" --listen=127.0.0.1:0 2>"$log" &
+shared_db="sqlite:$data/shared.db"
+if [[ "$backend" == postgresql ]]; then
+  if [[ -z "${TENANTRY_TEST_POSTGRES_URL:-}" ]]; then
+    echo "FAIL: TENANTRY_TEST_POSTGRES_URL is not set; run tools/test.sh," \
+      "which starts a PostgreSQL server and sets it"
+    exit 1
+  fi
+  database="example_client_$$"
+  psql --quiet "$TENANTRY_TEST_POSTGRES_URL" \
+    --command="CREATE DATABASE $database"
+  shared_db="${TENANTRY_TEST_POSTGRES_URL%/*}/$database"
+fi
+
+"$tenantctl" --data_dir="$data" --shared_db="$shared_db" migrate shared \
+  >/dev/null
+"$tenantctl" --data_dir="$data" --shared_db="$shared_db" init-dev-data \
+  >/dev/null
+"$server" --data_dir="$data" --shared_db="$shared_db" \
+  --listen=127.0.0.1:0 2>"$log" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
 
@@ -30,6 +51,12 @@ if [[ -z "$port" ]]; then
 fi
 
 bash "$client" "127.0.0.1:$port"
+if [[ "$backend" == postgresql ]] &&
+  ! grep -q "shared store: postgresql://tenantry:\*\*\*@" "$log"; then
+  echo "FAIL: the server log does not show the redacted PostgreSQL URL:"
+  cat "$log"
+  exit 1
+fi
 
 kill -TERM "$pid"
 code=0
