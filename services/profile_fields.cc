@@ -225,8 +225,7 @@ std::vector<std::string> SetProfilePaths(const Profile& profile) {
   add_if(privacy.visibility() != tenantry::v1::VISIBILITY_UNSPECIFIED,
          "privacy_settings.visibility");
   add_if(privacy.has_show_contact(), "privacy_settings.show_contact");
-  add_if(privacy.has_allow_interaction(),
-         "privacy_settings.allow_interaction");
+  add_if(privacy.has_allow_interaction(), "privacy_settings.allow_interaction");
   add_if(!profile.slug().empty(), "slug");
   add_if(!profile.date_of_birth().empty(), "date_of_birth");
   return paths;
