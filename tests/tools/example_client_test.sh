@@ -12,63 +12,39 @@ server="$1"
 tenantctl="$2"
 client="$3"
 backend="$4"
+source tests/testing/server_fixture.sh
 data="$(mktemp -d "${TEST_TMPDIR:-/tmp}/example-client-XXXXXX")"
-log="$data/server.log"
+trap 'stop_tenantry_server || true; rm -rf "$data"' EXIT
 
 shared_db="sqlite:$data/shared.db"
 if [[ "$backend" == postgresql ]]; then
-  if [[ -z "${TENANTRY_TEST_POSTGRES_URL:-}" ]]; then
-    echo "FAIL: TENANTRY_TEST_POSTGRES_URL is not set; run tools/test.sh," \
-      "which starts a PostgreSQL server and sets it"
-    exit 1
-  fi
-  database="example_client_$$"
-  psql --quiet "$TENANTRY_TEST_POSTGRES_URL" \
-    --command="CREATE DATABASE $database"
-  shared_db="${TENANTRY_TEST_POSTGRES_URL%/*}/$database"
+  shared_db="$(postgres_test_database "example_client_$$")"
 fi
 
 "$tenantctl" --data_dir="$data" --shared_db="$shared_db" migrate shared \
   >/dev/null
 "$tenantctl" --data_dir="$data" --shared_db="$shared_db" init-dev-data \
   >/dev/null
-"$server" --data_dir="$data" --shared_db="$shared_db" \
-  --listen=127.0.0.1:0 2>"$log" &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
+start_tenantry_server "$server" "$data" --shared_db="$shared_db"
 
-# The server logs its port once it listens; wait up to 10 seconds.
-port=""
-for _ in $(seq 100); do
-  port="$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log")"
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-if [[ -z "$port" ]]; then
-  echo "FAIL: the server did not start; its log:"
-  cat "$log"
-  exit 1
-fi
-
-bash "$client" "127.0.0.1:$port"
+bash "$client" "127.0.0.1:$SERVER_PORT"
 if [[ "$backend" == postgresql ]] &&
-  ! grep -q "shared store: postgresql://tenantry:\*\*\*@" "$log"; then
+  ! grep -q "shared store: postgresql://tenantry:\*\*\*@" "$SERVER_LOG"; then
   echo "FAIL: the server log does not show the redacted PostgreSQL URL:"
-  cat "$log"
+  cat "$SERVER_LOG"
   exit 1
 fi
 
-kill -TERM "$pid"
 code=0
-wait "$pid" || code=$?
-if [[ "$code" != 0 ]] || ! grep -q "tenantry_server stopped" "$log"; then
+stop_tenantry_server || code=$?
+if [[ "$code" != 0 ]] || ! grep -q "tenantry_server stopped" "$SERVER_LOG"; then
   echo "FAIL: SIGTERM ended the server with exit code $code; its log:"
-  cat "$log"
+  cat "$SERVER_LOG"
   exit 1
 fi
-if ! grep -q "code=OK" "$log"; then
+if ! grep -q "code=OK" "$SERVER_LOG"; then
   echo "FAIL: the access log has no successful call; the server log:"
-  cat "$log"
+  cat "$SERVER_LOG"
   exit 1
 fi
 echo "the server stopped cleanly on SIGTERM"
