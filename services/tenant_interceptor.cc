@@ -89,7 +89,17 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
-      status_code_ = methods->GetSendStatus().error_code();
+      const grpc::Status status = methods->GetSendStatus();
+      status_code_ = status.error_code();
+      // Errors of the server itself, not of the request, need a look from
+      // an operator whether or not access logging is on.
+      if (status_code_ == grpc::StatusCode::INTERNAL ||
+          status_code_ == grpc::StatusCode::UNKNOWN ||
+          status_code_ == grpc::StatusCode::DATA_LOSS) {
+        LOG(ERROR) << "call method=" << info_->method()
+                   << " tenant=" << (tenant_id_.empty() ? "-" : tenant_id_)
+                   << " failed: " << status.error_message();
+      }
     }
     methods->Proceed();
   }

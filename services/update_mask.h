@@ -15,7 +15,7 @@ namespace tenantry::services {
 // The fields an Update call changes (AIP-134).
 class UpdateMask {
  public:
-  // What a resource allows in its update masks.
+  // The paths a resource accepts in update masks.
   struct Fields {
     // Paths that may be updated, for example `full_name` or
     // `privacy_settings.visibility`. Top-level ones make up `*`.
