@@ -36,7 +36,7 @@ struct AppliedMigration {
   std::string checksum;
 };
 
-// Where migrations are applied: one SQL database.
+// A database that migrations are applied to.
 class MigrationBackend {
  public:
   virtual ~MigrationBackend() = default;
