@@ -26,10 +26,12 @@ using tenantry::v1::ListTenantsResponse;
 using tenantry::v1::Tenant;
 using tenantry::v1::UpdateTenantRequest;
 
-class TenantServiceTest : public ::testing::Test {
+// Runs against both shared-store backends.
+class TenantServiceTest : public ::testing::TestWithParam<SharedStoreBackend> {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<TestServer>> server = TestServer::Start();
+    absl::StatusOr<std::unique_ptr<TestServer>> server =
+        TestServer::Start({}, GetParam());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
@@ -86,7 +88,7 @@ class TenantServiceTest : public ::testing::Test {
   std::unique_ptr<TestServer> server_;
 };
 
-TEST_F(TenantServiceTest, CreateTenantReturnsActiveTenant) {
+TEST_P(TenantServiceTest, CreateTenantReturnsActiveTenant) {
   CreateTenantRequest request;
   request.set_tenant_id("acme");
   request.mutable_tenant()->set_display_name("Acme Corp");
@@ -104,7 +106,7 @@ TEST_F(TenantServiceTest, CreateTenantReturnsActiveTenant) {
   EXPECT_GT(tenant.update_time().seconds(), 0);
 }
 
-TEST_F(TenantServiceTest, CreateTenantIgnoresNameInRequest) {
+TEST_P(TenantServiceTest, CreateTenantIgnoresNameInRequest) {
   CreateTenantRequest request;
   request.set_tenant_id("acme");
   request.mutable_tenant()->set_name("tenants/other");
@@ -118,7 +120,7 @@ TEST_F(TenantServiceTest, CreateTenantIgnoresNameInRequest) {
   EXPECT_EQ(tenant.name(), "tenants/acme");
 }
 
-TEST_F(TenantServiceTest, CreateTenantKeepsSuspendedState) {
+TEST_P(TenantServiceTest, CreateTenantKeepsSuspendedState) {
   CreateTenantRequest request;
   request.set_tenant_id("acme");
   request.mutable_tenant()->set_display_name("Acme");
@@ -132,13 +134,13 @@ TEST_F(TenantServiceTest, CreateTenantKeepsSuspendedState) {
   EXPECT_EQ(tenant.state(), Tenant::SUSPENDED);
 }
 
-TEST_F(TenantServiceTest, CreateTenantCreatesDatabaseFile) {
+TEST_P(TenantServiceTest, CreateTenantCreatesDatabaseFile) {
   server_->CreateTenant("acme");
 
   EXPECT_TRUE(std::filesystem::is_regular_file(DatabasePath("acme")));
 }
 
-TEST_F(TenantServiceTest, CreateTenantWithMalformedIdReturnsInvalidArgument) {
+TEST_P(TenantServiceTest, CreateTenantWithMalformedIdReturnsInvalidArgument) {
   const std::string malformed_ids[] = {
       "",
       "Acme",
@@ -167,7 +169,7 @@ TEST_F(TenantServiceTest, CreateTenantWithMalformedIdReturnsInvalidArgument) {
   EXPECT_FALSE(std::filesystem::exists(server_->data_dir() + "/tenants"));
 }
 
-TEST_F(TenantServiceTest, CreateTenantAcceptsLongestId) {
+TEST_P(TenantServiceTest, CreateTenantAcceptsLongestId) {
   const std::string tenant_id = "a" + std::string(61, 'b') + "9";
   CreateTenantRequest request;
   request.set_tenant_id(tenant_id);
@@ -181,7 +183,7 @@ TEST_F(TenantServiceTest, CreateTenantAcceptsLongestId) {
   EXPECT_EQ(tenant.name(), TenantName(tenant_id));
 }
 
-TEST_F(TenantServiceTest,
+TEST_P(TenantServiceTest,
        CreateTenantWithoutDisplayNameReturnsInvalidArgument) {
   CreateTenantRequest request;
   request.set_tenant_id("acme");
@@ -194,7 +196,7 @@ TEST_F(TenantServiceTest,
   EXPECT_FALSE(std::filesystem::exists(DatabasePath("acme")));
 }
 
-TEST_F(TenantServiceTest,
+TEST_P(TenantServiceTest,
        CreateTenantWithLongDisplayNameReturnsInvalidArgument) {
   CreateTenantRequest request;
   request.set_tenant_id("acme");
@@ -207,7 +209,7 @@ TEST_F(TenantServiceTest,
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, CreateTenantWithUnknownStateReturnsInvalidArgument) {
+TEST_P(TenantServiceTest, CreateTenantWithUnknownStateReturnsInvalidArgument) {
   CreateTenantRequest request;
   request.set_tenant_id("acme");
   request.mutable_tenant()->set_display_name("Acme");
@@ -220,7 +222,7 @@ TEST_F(TenantServiceTest, CreateTenantWithUnknownStateReturnsInvalidArgument) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, CreateDuplicateTenantReturnsAlreadyExists) {
+TEST_P(TenantServiceTest, CreateDuplicateTenantReturnsAlreadyExists) {
   server_->CreateTenant("acme");
   CreateTenantRequest request;
   request.set_tenant_id("acme");
@@ -233,7 +235,7 @@ TEST_F(TenantServiceTest, CreateDuplicateTenantReturnsAlreadyExists) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, CreateDuplicateTenantKeepsExistingData) {
+TEST_P(TenantServiceTest, CreateDuplicateTenantKeepsExistingData) {
   server_->CreateTenant("acme");
   const tenantry::v1::Profile profile =
       server_->CreateUserWithProfile("acme", "ada@example.com");
@@ -257,7 +259,7 @@ TEST_F(TenantServiceTest, CreateDuplicateTenantKeepsExistingData) {
   EXPECT_EQ(stored.display_name(), "acme");
 }
 
-TEST_F(TenantServiceTest, GetTenantReturnsCreatedTenant) {
+TEST_P(TenantServiceTest, GetTenantReturnsCreatedTenant) {
   const Tenant created = server_->CreateTenant("acme");
   Tenant tenant;
 
@@ -271,7 +273,7 @@ TEST_F(TenantServiceTest, GetTenantReturnsCreatedTenant) {
   EXPECT_EQ(tenant.etag(), created.etag());
 }
 
-TEST_F(TenantServiceTest, GetMissingTenantReturnsNotFound) {
+TEST_P(TenantServiceTest, GetMissingTenantReturnsNotFound) {
   Tenant tenant;
 
   const grpc::Status status = GetTenant("tenants/ghost", &tenant);
@@ -280,7 +282,7 @@ TEST_F(TenantServiceTest, GetMissingTenantReturnsNotFound) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, GetTenantWithMalformedNameReturnsInvalidArgument) {
+TEST_P(TenantServiceTest, GetTenantWithMalformedNameReturnsInvalidArgument) {
   server_->CreateTenant("acme");
   const std::string malformed_names[] = {
       "",
@@ -304,7 +306,7 @@ TEST_F(TenantServiceTest, GetTenantWithMalformedNameReturnsInvalidArgument) {
   }
 }
 
-TEST_F(TenantServiceTest, ListTenantsReturnsTenantsInIdOrder) {
+TEST_P(TenantServiceTest, ListTenantsReturnsTenantsInIdOrder) {
   server_->CreateTenant("charlie");
   server_->CreateTenant("alpha");
   server_->CreateTenant("bravo");
@@ -323,7 +325,7 @@ TEST_F(TenantServiceTest, ListTenantsReturnsTenantsInIdOrder) {
   EXPECT_EQ(response.next_page_token(), "");
 }
 
-TEST_F(TenantServiceTest, ListTenantsWithoutTenantsReturnsEmptyPage) {
+TEST_P(TenantServiceTest, ListTenantsWithoutTenantsReturnsEmptyPage) {
   ListTenantsRequest request;
   ListTenantsResponse response;
 
@@ -336,7 +338,7 @@ TEST_F(TenantServiceTest, ListTenantsWithoutTenantsReturnsEmptyPage) {
   EXPECT_EQ(response.next_page_token(), "");
 }
 
-TEST_F(TenantServiceTest, UpdateTenantWithMaskChangesDisplayName) {
+TEST_P(TenantServiceTest, UpdateTenantWithMaskChangesDisplayName) {
   const Tenant created = server_->CreateTenant("acme");
   UpdateTenantRequest request;
   request.mutable_tenant()->set_name("tenants/acme");
@@ -357,7 +359,7 @@ TEST_F(TenantServiceTest, UpdateTenantWithMaskChangesDisplayName) {
   EXPECT_EQ(stored.display_name(), "Acme Renamed");
 }
 
-TEST_F(TenantServiceTest, UpdateTenantWithoutMaskKeepsUnsetFields) {
+TEST_P(TenantServiceTest, UpdateTenantWithoutMaskKeepsUnsetFields) {
   server_->CreateTenant("acme");
   UpdateTenantRequest suspend;
   suspend.mutable_tenant()->set_name("tenants/acme");
@@ -378,7 +380,7 @@ TEST_F(TenantServiceTest, UpdateTenantWithoutMaskKeepsUnsetFields) {
   EXPECT_EQ(tenant.state(), Tenant::SUSPENDED);
 }
 
-TEST_F(TenantServiceTest, UpdateTenantWithMaskIgnoresFieldsOutsideMask) {
+TEST_P(TenantServiceTest, UpdateTenantWithMaskIgnoresFieldsOutsideMask) {
   server_->CreateTenant("acme");
   UpdateTenantRequest request;
   request.mutable_tenant()->set_name("tenants/acme");
@@ -395,7 +397,7 @@ TEST_F(TenantServiceTest, UpdateTenantWithMaskIgnoresFieldsOutsideMask) {
   EXPECT_EQ(tenant.state(), Tenant::ACTIVE);
 }
 
-TEST_F(TenantServiceTest, UpdateTenantWithCurrentEtagSucceeds) {
+TEST_P(TenantServiceTest, UpdateTenantWithCurrentEtagSucceeds) {
   const Tenant created = server_->CreateTenant("acme");
   UpdateTenantRequest request;
   request.mutable_tenant()->set_name("tenants/acme");
@@ -409,7 +411,7 @@ TEST_F(TenantServiceTest, UpdateTenantWithCurrentEtagSucceeds) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, UpdateTenantWithStaleEtagReturnsAborted) {
+TEST_P(TenantServiceTest, UpdateTenantWithStaleEtagReturnsAborted) {
   const Tenant created = server_->CreateTenant("acme");
   UpdateTenantRequest first;
   first.mutable_tenant()->set_name("tenants/acme");
@@ -431,7 +433,7 @@ TEST_F(TenantServiceTest, UpdateTenantWithStaleEtagReturnsAborted) {
   EXPECT_EQ(stored.display_name(), "First");
 }
 
-TEST_F(TenantServiceTest, UpdateTenantWithMalformedEtagReturnsInvalidArgument) {
+TEST_P(TenantServiceTest, UpdateTenantWithMalformedEtagReturnsInvalidArgument) {
   server_->CreateTenant("acme");
   UpdateTenantRequest request;
   request.mutable_tenant()->set_name("tenants/acme");
@@ -445,7 +447,7 @@ TEST_F(TenantServiceTest, UpdateTenantWithMalformedEtagReturnsInvalidArgument) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest,
+TEST_P(TenantServiceTest,
        UpdateTenantWithUnknownMaskPathReturnsInvalidArgument) {
   server_->CreateTenant("acme");
   UpdateTenantRequest request;
@@ -465,7 +467,7 @@ TEST_F(TenantServiceTest,
   EXPECT_EQ(stored.display_name(), "acme");
 }
 
-TEST_F(TenantServiceTest, UpdateTenantWithUnknownStateReturnsInvalidArgument) {
+TEST_P(TenantServiceTest, UpdateTenantWithUnknownStateReturnsInvalidArgument) {
   server_->CreateTenant("acme");
   UpdateTenantRequest request;
   request.mutable_tenant()->set_name("tenants/acme");
@@ -478,7 +480,7 @@ TEST_F(TenantServiceTest, UpdateTenantWithUnknownStateReturnsInvalidArgument) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest,
+TEST_P(TenantServiceTest,
        UpdateTenantMaskedStateUnspecifiedReturnsInvalidArgument) {
   server_->CreateTenant("acme");
   UpdateTenantRequest request;
@@ -492,7 +494,7 @@ TEST_F(TenantServiceTest,
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, UpdateTenantMaskedEmptyDisplayNameReturnsInvalid) {
+TEST_P(TenantServiceTest, UpdateTenantMaskedEmptyDisplayNameReturnsInvalid) {
   server_->CreateTenant("acme");
   UpdateTenantRequest request;
   request.mutable_tenant()->set_name("tenants/acme");
@@ -505,7 +507,7 @@ TEST_F(TenantServiceTest, UpdateTenantMaskedEmptyDisplayNameReturnsInvalid) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, UpdateMissingTenantReturnsNotFound) {
+TEST_P(TenantServiceTest, UpdateMissingTenantReturnsNotFound) {
   UpdateTenantRequest request;
   request.mutable_tenant()->set_name("tenants/ghost");
   request.mutable_tenant()->set_display_name("Ghost");
@@ -517,7 +519,7 @@ TEST_F(TenantServiceTest, UpdateMissingTenantReturnsNotFound) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, UpdateTenantWithMalformedNameReturnsInvalidArgument) {
+TEST_P(TenantServiceTest, UpdateTenantWithMalformedNameReturnsInvalidArgument) {
   UpdateTenantRequest request;
   request.mutable_tenant()->set_name("acme");
   request.mutable_tenant()->set_display_name("Acme");
@@ -529,7 +531,7 @@ TEST_F(TenantServiceTest, UpdateTenantWithMalformedNameReturnsInvalidArgument) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, DeleteTenantRemovesDatabaseFiles) {
+TEST_P(TenantServiceTest, DeleteTenantRemovesDatabaseFiles) {
   server_->CreateTenant("acme");
   server_->CreateUserWithProfile("acme", "ada@example.com");
   ASSERT_TRUE(std::filesystem::exists(DatabasePath("acme")));
@@ -543,7 +545,7 @@ TEST_F(TenantServiceTest, DeleteTenantRemovesDatabaseFiles) {
   EXPECT_FALSE(std::filesystem::exists(DatabasePath("acme") + "-shm"));
 }
 
-TEST_F(TenantServiceTest, GetDeletedTenantReturnsNotFound) {
+TEST_P(TenantServiceTest, GetDeletedTenantReturnsNotFound) {
   server_->CreateTenant("acme");
   ASSERT_EQ(DeleteTenant("tenants/acme", "").error_code(),
             grpc::StatusCode::OK);
@@ -555,7 +557,7 @@ TEST_F(TenantServiceTest, GetDeletedTenantReturnsNotFound) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, DeletedTenantRejectsTenantScopedCalls) {
+TEST_P(TenantServiceTest, DeletedTenantRejectsTenantScopedCalls) {
   server_->CreateTenant("acme");
   ListProfilesResponse before;
   ASSERT_EQ(ListProfiles("acme", &before).error_code(), grpc::StatusCode::OK);
@@ -570,7 +572,7 @@ TEST_F(TenantServiceTest, DeletedTenantRejectsTenantScopedCalls) {
   EXPECT_FALSE(std::filesystem::exists(DatabasePath("acme")));
 }
 
-TEST_F(TenantServiceTest, DeleteTenantWithCurrentEtagSucceeds) {
+TEST_P(TenantServiceTest, DeleteTenantWithCurrentEtagSucceeds) {
   const Tenant created = server_->CreateTenant("acme");
 
   const grpc::Status status = DeleteTenant("tenants/acme", created.etag());
@@ -579,7 +581,7 @@ TEST_F(TenantServiceTest, DeleteTenantWithCurrentEtagSucceeds) {
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, DeleteTenantWithStaleEtagReturnsAborted) {
+TEST_P(TenantServiceTest, DeleteTenantWithStaleEtagReturnsAborted) {
   const Tenant created = server_->CreateTenant("acme");
   UpdateTenantRequest rename;
   rename.mutable_tenant()->set_name("tenants/acme");
@@ -597,22 +599,24 @@ TEST_F(TenantServiceTest, DeleteTenantWithStaleEtagReturnsAborted) {
             grpc::StatusCode::OK);
 }
 
-TEST_F(TenantServiceTest, DeleteMissingTenantReturnsNotFound) {
+TEST_P(TenantServiceTest, DeleteMissingTenantReturnsNotFound) {
   const grpc::Status status = DeleteTenant("tenants/ghost", "");
 
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
       << status.error_message();
 }
 
-TEST_F(TenantServiceTest, DeleteTenantWithMalformedNameReturnsInvalidArgument) {
+TEST_P(TenantServiceTest, DeleteTenantWithMalformedNameReturnsInvalidArgument) {
   const grpc::Status status = DeleteTenant("tenants/../shared", "");
 
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
       << status.error_message();
-  EXPECT_TRUE(std::filesystem::exists(server_->data_dir() + "/shared.db"));
+  if (GetParam() == SharedStoreBackend::kSqlite) {
+    EXPECT_TRUE(std::filesystem::exists(server_->data_dir() + "/shared.db"));
+  }
 }
 
-TEST_F(TenantServiceTest, RecreatedTenantStartsWithEmptyDatabase) {
+TEST_P(TenantServiceTest, RecreatedTenantStartsWithEmptyDatabase) {
   server_->CreateTenant("acme");
   server_->CreateUserWithProfile("acme", "ada@example.com");
   ASSERT_EQ(DeleteTenant("tenants/acme", "").error_code(),
@@ -627,7 +631,7 @@ TEST_F(TenantServiceTest, RecreatedTenantStartsWithEmptyDatabase) {
   EXPECT_EQ(profiles.profiles_size(), 0);
 }
 
-TEST_F(TenantServiceTest, CheckTenantDatabaseReportsHealthyLatestSchema) {
+TEST_P(TenantServiceTest, CheckTenantDatabaseReportsHealthyLatestSchema) {
   server_->CreateTenant("acme");
   CheckTenantDatabaseResponse response;
 
@@ -645,7 +649,7 @@ TEST_F(TenantServiceTest, CheckTenantDatabaseReportsHealthyLatestSchema) {
   EXPECT_EQ(response.schema_version(), migrations.back().version);
 }
 
-TEST_F(TenantServiceTest, CheckTenantDatabaseOfMissingTenantReturnsNotFound) {
+TEST_P(TenantServiceTest, CheckTenantDatabaseOfMissingTenantReturnsNotFound) {
   CheckTenantDatabaseResponse response;
 
   const grpc::Status status = CheckTenantDatabase("tenants/ghost", &response);
@@ -655,7 +659,7 @@ TEST_F(TenantServiceTest, CheckTenantDatabaseOfMissingTenantReturnsNotFound) {
   EXPECT_FALSE(std::filesystem::exists(DatabasePath("ghost")));
 }
 
-TEST_F(TenantServiceTest,
+TEST_P(TenantServiceTest,
        CheckTenantDatabaseWithMalformedNameReturnsInvalidArgument) {
   CheckTenantDatabaseResponse response;
 
@@ -664,6 +668,11 @@ TEST_F(TenantServiceTest,
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
       << status.error_message();
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, TenantServiceTest,
+                         ::testing::Values(SharedStoreBackend::kSqlite,
+                                           SharedStoreBackend::kPostgres),
+                         SharedStoreBackendName);
 
 }  // namespace
 }  // namespace tenantry::tests

@@ -59,9 +59,21 @@ std::string TenantName(absl::string_view tenant_id) {
   return absl::StrCat("tenants/", tenant_id);
 }
 
+std::string SharedStoreBackendName(
+    const ::testing::TestParamInfo<SharedStoreBackend>& info) {
+  return info.param == SharedStoreBackend::kPostgres ? "Postgres" : "Sqlite";
+}
+
 absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
-    services::ServerOptions options) {
+    services::ServerOptions options, SharedStoreBackend backend) {
   std::unique_ptr<TestServer> test_server(new TestServer());
+  if (backend == SharedStoreBackend::kPostgres) {
+    absl::StatusOr<std::unique_ptr<testing::PostgresTestDatabase>> database =
+        testing::PostgresTestDatabase::Create();
+    if (!database.ok()) return database.status();
+    test_server->postgres_ = *std::move(database);
+    options.shared_db_url = test_server->postgres_->url();
+  }
   absl::StatusOr<std::string> data_dir = MakeTemporaryDirectory();
   if (!data_dir.ok()) return data_dir.status();
   test_server->data_dir_ = *std::move(data_dir);

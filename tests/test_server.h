@@ -11,11 +11,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
 #include "services/server.h"
 #include "tenantry/v1/document.grpc.pb.h"
 #include "tenantry/v1/profile.grpc.pb.h"
 #include "tenantry/v1/tenant.grpc.pb.h"
 #include "tenantry/v1/user.grpc.pb.h"
+#include "tests/storage/postgres_test_database.h"
 
 namespace grpc {
 
@@ -28,6 +30,18 @@ void PrintTo(StatusCode code, std::ostream* os);
 
 namespace tenantry::tests {
 
+// Where a TestServer keeps its shared store.
+enum class SharedStoreBackend {
+  // A SQLite file in the data directory.
+  kSqlite,
+  // A new database on the PostgreSQL server that tools/test.sh starts.
+  kPostgres,
+};
+
+// Names a test parameter: "Sqlite" or "Postgres".
+std::string SharedStoreBackendName(
+    const ::testing::TestParamInfo<SharedStoreBackend>& info);
+
 // A TenantryServer on 127.0.0.1 with its own data directory, and a client
 // channel with one stub per service. Helpers that create resources record
 // a gtest failure when the call fails and then return an empty message.
@@ -36,9 +50,12 @@ class TestServer {
   // Creates a new directory under $TEST_TMPDIR (or /tmp) and starts the
   // server there on 127.0.0.1 with a port picked by the system and the
   // access log off. `options.listen_address`, `data_dir` and `access_log`
-  // are overwritten; the other options are used as given.
+  // are overwritten; the other options are used as given. With kPostgres,
+  // `shared_db_url` is overwritten too, and the start fails if the test
+  // PostgreSQL server is not available.
   static absl::StatusOr<std::unique_ptr<TestServer>> Start(
-      services::ServerOptions options = {});
+      services::ServerOptions options = {},
+      SharedStoreBackend backend = SharedStoreBackend::kSqlite);
 
   // Shuts the server down and removes the data directory.
   ~TestServer();
@@ -90,6 +107,8 @@ class TestServer {
  private:
   TestServer() = default;
 
+  // Declared first so that it is dropped after the server stops.
+  std::unique_ptr<testing::PostgresTestDatabase> postgres_;
   std::string data_dir_;
   std::unique_ptr<services::TenantryServer> server_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -20,10 +20,12 @@ using tenantry::v1::ListUsersResponse;
 using tenantry::v1::UpdateUserRequest;
 using tenantry::v1::User;
 
-class UserServiceTest : public ::testing::Test {
+// Runs against both shared-store backends.
+class UserServiceTest : public ::testing::TestWithParam<SharedStoreBackend> {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<TestServer>> server = TestServer::Start();
+    absl::StatusOr<std::unique_ptr<TestServer>> server =
+        TestServer::Start({}, GetParam());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
@@ -51,7 +53,7 @@ class UserServiceTest : public ::testing::Test {
   std::unique_ptr<TestServer> server_;
 };
 
-TEST_F(UserServiceTest, CreateUserReturnsUserWithGeneratedName) {
+TEST_P(UserServiceTest, CreateUserReturnsUserWithGeneratedName) {
   User user;
 
   const grpc::Status status = CreateUser("ada@example.com", "Ada", &user);
@@ -67,7 +69,7 @@ TEST_F(UserServiceTest, CreateUserReturnsUserWithGeneratedName) {
   EXPECT_GT(user.create_time().seconds(), 0);
 }
 
-TEST_F(UserServiceTest, CreateUserIgnoresNameInRequest) {
+TEST_P(UserServiceTest, CreateUserIgnoresNameInRequest) {
   const std::string requested_name =
       absl::StrCat("users/", storage::NewResourceId());
   CreateUserRequest request;
@@ -84,14 +86,14 @@ TEST_F(UserServiceTest, CreateUserIgnoresNameInRequest) {
   EXPECT_NE(user.name(), requested_name);
 }
 
-TEST_F(UserServiceTest, CreateUsersGetDistinctNames) {
+TEST_P(UserServiceTest, CreateUsersGetDistinctNames) {
   const User first = server_->CreateUser("ada@example.com");
   const User second = server_->CreateUser("bob@example.com");
 
   EXPECT_NE(first.name(), second.name());
 }
 
-TEST_F(UserServiceTest, CreateUserWithoutEmailReturnsInvalidArgument) {
+TEST_P(UserServiceTest, CreateUserWithoutEmailReturnsInvalidArgument) {
   User user;
 
   const grpc::Status status = CreateUser("", "Ada", &user);
@@ -100,7 +102,7 @@ TEST_F(UserServiceTest, CreateUserWithoutEmailReturnsInvalidArgument) {
       << status.error_message();
 }
 
-TEST_F(UserServiceTest, CreateUserWithMalformedEmailReturnsInvalidArgument) {
+TEST_P(UserServiceTest, CreateUserWithMalformedEmailReturnsInvalidArgument) {
   const std::string malformed_emails[] = {
       "ada",          "@example.com",     "ada@",
       "ada@example",  "ada@@example.com", "ada @example.com",
@@ -117,7 +119,7 @@ TEST_F(UserServiceTest, CreateUserWithMalformedEmailReturnsInvalidArgument) {
   }
 }
 
-TEST_F(UserServiceTest, CreateUserWithoutDisplayNameReturnsInvalidArgument) {
+TEST_P(UserServiceTest, CreateUserWithoutDisplayNameReturnsInvalidArgument) {
   User user;
 
   const grpc::Status status = CreateUser("ada@example.com", "", &user);
@@ -126,7 +128,7 @@ TEST_F(UserServiceTest, CreateUserWithoutDisplayNameReturnsInvalidArgument) {
       << status.error_message();
 }
 
-TEST_F(UserServiceTest, CreateUserWithLongDisplayNameReturnsInvalidArgument) {
+TEST_P(UserServiceTest, CreateUserWithLongDisplayNameReturnsInvalidArgument) {
   User user;
 
   const grpc::Status status =
@@ -136,7 +138,7 @@ TEST_F(UserServiceTest, CreateUserWithLongDisplayNameReturnsInvalidArgument) {
       << status.error_message();
 }
 
-TEST_F(UserServiceTest, CreateUserWithTakenEmailReturnsAlreadyExists) {
+TEST_P(UserServiceTest, CreateUserWithTakenEmailReturnsAlreadyExists) {
   server_->CreateUser("ada@example.com");
   User user;
 
@@ -146,7 +148,7 @@ TEST_F(UserServiceTest, CreateUserWithTakenEmailReturnsAlreadyExists) {
       << status.error_message();
 }
 
-TEST_F(UserServiceTest, CreateUserWithEmailDifferingInCaseReturnsExists) {
+TEST_P(UserServiceTest, CreateUserWithEmailDifferingInCaseReturnsExists) {
   server_->CreateUser("ada@example.com");
   User user;
 
@@ -156,7 +158,7 @@ TEST_F(UserServiceTest, CreateUserWithEmailDifferingInCaseReturnsExists) {
       << status.error_message();
 }
 
-TEST_F(UserServiceTest, CreateUserKeepsLetterCaseOfEmail) {
+TEST_P(UserServiceTest, CreateUserKeepsLetterCaseOfEmail) {
   User user;
 
   const grpc::Status status = CreateUser("Ada@Example.com", "Ada", &user);
@@ -166,7 +168,7 @@ TEST_F(UserServiceTest, CreateUserKeepsLetterCaseOfEmail) {
   EXPECT_EQ(user.email(), "Ada@Example.com");
 }
 
-TEST_F(UserServiceTest, GetUserReturnsCreatedUser) {
+TEST_P(UserServiceTest, GetUserReturnsCreatedUser) {
   const User created = server_->CreateUser("ada@example.com");
   User user;
 
@@ -180,7 +182,7 @@ TEST_F(UserServiceTest, GetUserReturnsCreatedUser) {
   EXPECT_EQ(user.etag(), created.etag());
 }
 
-TEST_F(UserServiceTest, GetMissingUserReturnsNotFound) {
+TEST_P(UserServiceTest, GetMissingUserReturnsNotFound) {
   User user;
 
   const grpc::Status status =
@@ -190,7 +192,7 @@ TEST_F(UserServiceTest, GetMissingUserReturnsNotFound) {
       << status.error_message();
 }
 
-TEST_F(UserServiceTest, GetUserWithMalformedNameReturnsInvalidArgument) {
+TEST_P(UserServiceTest, GetUserWithMalformedNameReturnsInvalidArgument) {
   const User created = server_->CreateUser("ada@example.com");
   const std::string malformed_names[] = {
       "",
@@ -212,7 +214,7 @@ TEST_F(UserServiceTest, GetUserWithMalformedNameReturnsInvalidArgument) {
   }
 }
 
-TEST_F(UserServiceTest, ListUsersReturnsUsersInCreationOrder) {
+TEST_P(UserServiceTest, ListUsersReturnsUsersInCreationOrder) {
   const User first = server_->CreateUser("ada@example.com");
   const User second = server_->CreateUser("bob@example.com");
   const User third = server_->CreateUser("cy@example.com");
@@ -231,7 +233,7 @@ TEST_F(UserServiceTest, ListUsersReturnsUsersInCreationOrder) {
   EXPECT_EQ(response.next_page_token(), "");
 }
 
-TEST_F(UserServiceTest, UpdateUserWithoutMaskKeepsUnsetFields) {
+TEST_P(UserServiceTest, UpdateUserWithoutMaskKeepsUnsetFields) {
   const User created = server_->CreateUser("ada@example.com");
   UpdateUserRequest request;
   request.mutable_user()->set_name(created.name());
@@ -252,7 +254,7 @@ TEST_F(UserServiceTest, UpdateUserWithoutMaskKeepsUnsetFields) {
   EXPECT_EQ(stored.email(), "ada@example.com");
 }
 
-TEST_F(UserServiceTest, UpdateUserWithMaskIgnoresFieldsOutsideMask) {
+TEST_P(UserServiceTest, UpdateUserWithMaskIgnoresFieldsOutsideMask) {
   const User created = server_->CreateUser("ada@example.com");
   UpdateUserRequest request;
   request.mutable_user()->set_name(created.name());
@@ -269,7 +271,7 @@ TEST_F(UserServiceTest, UpdateUserWithMaskIgnoresFieldsOutsideMask) {
   EXPECT_EQ(user.display_name(), "ada");
 }
 
-TEST_F(UserServiceTest, UpdateUserAcceptsCamelCaseMaskPath) {
+TEST_P(UserServiceTest, UpdateUserAcceptsCamelCaseMaskPath) {
   const User created = server_->CreateUser("ada@example.com");
   UpdateUserRequest request;
   request.mutable_user()->set_name(created.name());
@@ -284,7 +286,7 @@ TEST_F(UserServiceTest, UpdateUserAcceptsCamelCaseMaskPath) {
   EXPECT_EQ(user.display_name(), "Ada Lovelace");
 }
 
-TEST_F(UserServiceTest, UpdateUserIgnoresOutputOnlyMaskPaths) {
+TEST_P(UserServiceTest, UpdateUserIgnoresOutputOnlyMaskPaths) {
   const User created = server_->CreateUser("ada@example.com");
   UpdateUserRequest request;
   request.mutable_user()->set_name(created.name());
@@ -303,7 +305,7 @@ TEST_F(UserServiceTest, UpdateUserIgnoresOutputOnlyMaskPaths) {
   EXPECT_EQ(user.create_time().nanos(), created.create_time().nanos());
 }
 
-TEST_F(UserServiceTest, UpdateUserWithUnknownMaskPathReturnsInvalidArgument) {
+TEST_P(UserServiceTest, UpdateUserWithUnknownMaskPathReturnsInvalidArgument) {
   const User created = server_->CreateUser("ada@example.com");
   UpdateUserRequest request;
   request.mutable_user()->set_name(created.name());
@@ -317,7 +319,7 @@ TEST_F(UserServiceTest, UpdateUserWithUnknownMaskPathReturnsInvalidArgument) {
       << status.error_message();
 }
 
-TEST_F(UserServiceTest, UpdateUserMaskedEmptyEmailReturnsInvalidArgument) {
+TEST_P(UserServiceTest, UpdateUserMaskedEmptyEmailReturnsInvalidArgument) {
   const User created = server_->CreateUser("ada@example.com");
   UpdateUserRequest request;
   request.mutable_user()->set_name(created.name());
@@ -330,7 +332,7 @@ TEST_F(UserServiceTest, UpdateUserMaskedEmptyEmailReturnsInvalidArgument) {
       << status.error_message();
 }
 
-TEST_F(UserServiceTest, UpdateUserToEmailOfOtherUserReturnsAlreadyExists) {
+TEST_P(UserServiceTest, UpdateUserToEmailOfOtherUserReturnsAlreadyExists) {
   server_->CreateUser("ada@example.com");
   const User bob = server_->CreateUser("bob@example.com");
   UpdateUserRequest request;
@@ -347,7 +349,7 @@ TEST_F(UserServiceTest, UpdateUserToEmailOfOtherUserReturnsAlreadyExists) {
   EXPECT_EQ(stored.email(), "bob@example.com");
 }
 
-TEST_F(UserServiceTest, UpdateUserEmailLetterCaseOfOwnEmailSucceeds) {
+TEST_P(UserServiceTest, UpdateUserEmailLetterCaseOfOwnEmailSucceeds) {
   const User created = server_->CreateUser("ada@example.com");
   UpdateUserRequest request;
   request.mutable_user()->set_name(created.name());
@@ -361,7 +363,7 @@ TEST_F(UserServiceTest, UpdateUserEmailLetterCaseOfOwnEmailSucceeds) {
   EXPECT_EQ(user.email(), "Ada@Example.com");
 }
 
-TEST_F(UserServiceTest, UpdateUserWithStaleEtagReturnsAborted) {
+TEST_P(UserServiceTest, UpdateUserWithStaleEtagReturnsAborted) {
   const User created = server_->CreateUser("ada@example.com");
   UpdateUserRequest first;
   first.mutable_user()->set_name(created.name());
@@ -383,7 +385,7 @@ TEST_F(UserServiceTest, UpdateUserWithStaleEtagReturnsAborted) {
   EXPECT_EQ(stored.display_name(), "First");
 }
 
-TEST_F(UserServiceTest, UpdateMissingUserReturnsNotFound) {
+TEST_P(UserServiceTest, UpdateMissingUserReturnsNotFound) {
   UpdateUserRequest request;
   request.mutable_user()->set_name(
       absl::StrCat("users/", storage::NewResourceId()));
@@ -396,7 +398,7 @@ TEST_F(UserServiceTest, UpdateMissingUserReturnsNotFound) {
       << status.error_message();
 }
 
-TEST_F(UserServiceTest, UpdateUserWithMalformedNameReturnsInvalidArgument) {
+TEST_P(UserServiceTest, UpdateUserWithMalformedNameReturnsInvalidArgument) {
   UpdateUserRequest request;
   request.mutable_user()->set_name("users/ada");
   request.mutable_user()->set_display_name("Ada");
@@ -407,6 +409,11 @@ TEST_F(UserServiceTest, UpdateUserWithMalformedNameReturnsInvalidArgument) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
       << status.error_message();
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, UserServiceTest,
+                         ::testing::Values(SharedStoreBackend::kSqlite,
+                                           SharedStoreBackend::kPostgres),
+                         SharedStoreBackendName);
 
 }  // namespace
 }  // namespace tenantry::tests
