@@ -17,6 +17,9 @@ start_tenantry_server() {
   shift 2
   SERVER_LOG="$data_dir/server.log"
   mkdir -p "$data_dir"
+  # The background child opens the log itself, possibly after the first
+  # read below, so the file must exist before it starts.
+  : >"$SERVER_LOG"
   "$server" --data_dir="$data_dir" --listen=127.0.0.1:0 "$@" \
     2>"$SERVER_LOG" &
   SERVER_PID=$!
