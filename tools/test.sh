@@ -9,13 +9,20 @@ cd "$(dirname "$0")/.."
 bash tools/setup.sh
 bash tools/check_format.sh
 
+# //tests/clients:node_smoke_test loads @grpc/grpc-js and
+# @grpc/proto-loader from here, at the versions in package-lock.json.
+# Node.js and npm come with the machine; npm reaches the npm registry.
+(cd tests/clients/node && npm ci --no-audit --no-fund --ignore-scripts)
+
 postgres_parent="$(mktemp -d)"
 chmod 711 "$postgres_parent"
 trap 'bash tools/test_postgres.sh stop "$postgres_parent/pg"; rm -rf "$postgres_parent"' EXIT
 postgres_url="$(bash tools/test_postgres.sh start "$postgres_parent/pg")"
-echo "test.sh: PostgreSQL 15 for the tests runs at ${postgres_url/:*@/:***@}"
+echo "test.sh: PostgreSQL 15 for the tests runs at" \
+  "$(sed -E 's#(://[^:/@]+:)[^@]*@#\1***@#' <<<"$postgres_url")"
 
 targets=(//...)
 if (($# > 0)) && [[ "${!#}" == //* ]]; then targets=(); fi
 bazel test --test_env=TENANTRY_TEST_POSTGRES_URL="$postgres_url" \
+  --test_env=TENANTRY_NODE_MODULES="$PWD/tests/clients/node/node_modules" \
   "${targets[@]}" "$@"
