@@ -27,6 +27,11 @@ using tenantry::v1::DocumentView;
 
 constexpr absl::string_view kDefaultContentType = "application/octet-stream";
 
+// A ListDocuments page with content ends before its content passes this
+// many bytes, so that responses stay under the 4 MiB that gRPC clients
+// accept by default. A single larger document still comes alone.
+constexpr int64_t kMaxListContentBytes = 3 << 20;
+
 const UpdateMask::Fields& DocumentMaskFields() {
   static const auto* const fields = new UpdateMask::Fields{
       {"title", "content", "content_type", "owner"},
@@ -186,16 +191,26 @@ grpc::Status DocumentServiceImpl::ListDocuments(
             ParsePageRequest(request->page_size(), request->page_token(),
                              arguments));
 
-        // Load and respond.
+        // Load and respond; with content, the page may end early.
         TENANTRY_ASSIGN_OR_RETURN(
             const storage::Page<DocumentRecord> documents,
             DocumentStore(call.database).List(owner_id, page, with_content));
+        bool has_more = documents.has_more;
+        int64_t content_bytes = 0;
         for (const DocumentRecord& document : documents.items) {
+          content_bytes += document.size_bytes;
+          if (with_content && response->documents_size() > 0 &&
+              content_bytes > kMaxListContentBytes) {
+            has_more = true;
+            break;
+          }
           DocumentToProto(call.tenant_id, document, response->add_documents());
         }
-        if (!documents.items.empty()) {
+        if (response->documents_size() > 0) {
+          const std::string& last_name =
+              response->documents(response->documents_size() - 1).name();
           response->set_next_page_token(NextPageToken(
-              documents.has_more, documents.items.back().id, arguments));
+              has_more, last_name.substr(last_name.rfind('/') + 1), arguments));
         }
         return absl::OkStatus();
       });

@@ -385,6 +385,39 @@ TEST_F(DocumentServiceTest, ListDocumentsFullViewIncludesContent) {
   EXPECT_EQ(response.documents(0).content(), BinaryContent());
 }
 
+TEST_F(DocumentServiceTest, ListDocumentsFullViewSplitsLargePages) {
+  // Five 1 MiB documents: a FULL page stops at 3 MiB of content.
+  const std::string megabyte(1 << 20, 'x');
+  std::vector<std::string> created;
+  for (int i = 0; i < 5; ++i) {
+    created.push_back(
+        server_->CreateDocument(kTenant, NewDocument("Big", megabyte)).name());
+  }
+  ListDocumentsRequest request;
+  request.set_parent(TenantName(kTenant));
+  request.set_view(tenantry::v1::FULL);
+  request.set_page_size(10);
+  std::vector<std::string> listed;
+  std::vector<int> page_sizes;
+
+  for (int pages = 0; pages < 5; ++pages) {
+    ListDocumentsResponse response;
+    const grpc::Status status = ListDocuments(request, &response);
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::OK)
+        << status.error_message();
+    page_sizes.push_back(response.documents_size());
+    for (const Document& document : response.documents()) {
+      EXPECT_EQ(document.content().size(), megabyte.size());
+      listed.push_back(document.name());
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+
+  EXPECT_EQ(page_sizes, (std::vector<int>{3, 2}));
+  EXPECT_EQ(listed, created);
+}
+
 TEST_F(DocumentServiceTest, ListDocumentsFiltersByOwner) {
   const Profile other_owner =
       server_->CreateUserWithProfile(kTenant, "bob@example.com");
