@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need, checks formatting, starts a throwaway
-# PostgreSQL server, and runs every test against it. The server is stopped
-# on exit, also when tests fail. Extra arguments go to `bazel test`, for
-# example --test_output=all or a target pattern such as //tests/storage/...
+# PostgreSQL server, runs every test against it, and checks the container
+# files against the repository. The server is stopped on exit, also when
+# tests fail. Extra arguments go to `bazel test`, for example
+# --test_output=all or a target pattern such as //tests/storage/...
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,3 +27,9 @@ if (($# > 0)) && [[ "${!#}" == //* ]]; then targets=(); fi
 bazel test --test_env=TENANTRY_TEST_POSTGRES_URL="$postgres_url" \
   --test_env=TENANTRY_NODE_MODULES="$PWD/tests/clients/node/node_modules" \
   "${targets[@]}" "$@"
+
+# No Docker engine runs here, so the image is never built; this checks that
+# what the Dockerfile and docker-compose.yml copy, build and run exists.
+bazel build //services:tenantry_server //tools:tenantctl //tools:health_check \
+  //gateway:tenantry_gateway
+/usr/bin/python3 tools/check_containers.py
