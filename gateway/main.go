@@ -22,6 +22,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -46,8 +47,20 @@ func main() {
 	runtime.HTTPError = writeHTTPError
 
 	// Dialing is lazy: the gateway starts while the backend is down, and
-	// calls made meanwhile fail with UNAVAILABLE (HTTP 503).
-	conn, err := grpc.Dial(*backend, grpc.WithInsecure())
+	// calls made meanwhile fail with UNAVAILABLE (HTTP 503). After a failed
+	// connection attempt gRPC waits before the next one; the default
+	// backoff starts at 1 s and grows to 120 s, which would keep answering
+	// 503 long after the server is back, so these waits stay short.
+	conn, err := grpc.Dial(*backend, grpc.WithInsecure(),
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff: backoff.Config{
+				BaseDelay:  100 * time.Millisecond,
+				Multiplier: 1.6,
+				Jitter:     0.2,
+				MaxDelay:   2 * time.Second,
+			},
+			MinConnectTimeout: 5 * time.Second,
+		}))
 	if err != nil {
 		log.Fatalf("invalid --backend %q: %v", *backend, err)
 	}
