@@ -1,9 +1,9 @@
 """Runs the README's grpcurl examples without grpcurl.
 
 grpcurl is not packaged in Debian 12, so this script does what grpcurl
-does for the subset of flags the README uses: it learns the services from
-server reflection, turns the -d JSON into a request of the method's type,
-sends the -H headers as metadata, and prints the response as JSON. A
+does for the flags the README uses. It learns the services from server
+reflection and turns the -d JSON into a request of the method's type. It
+sends the -H headers as metadata and prints the response as JSON. A
 command that grpcurl would reject, or that the server answers with an
 error, fails the test.
 
@@ -158,7 +158,7 @@ def main():
         if "ProfileService/CreateProfile" in command:
             placeholders["PROFILE_ID"] = (
                 json.loads(output)["name"].split("/")[-1])
-    if "list" in " ".join(commands) and failures == 0:
+    if failures == 0:
         print(f"all {len(commands)} grpcurl examples succeeded")
     sys.exit(1 if failures else 0)
 
