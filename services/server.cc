@@ -2,7 +2,6 @@
 
 #include <glog/logging.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 
 #include <utility>
@@ -87,14 +86,18 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
       options.max_document_bytes);
 
   // gRPC.
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address,
                            grpc::InsecureServerCredentials(), &server->port_);
+  // gRPC sets SO_REUSEPORT by default, so a second server on a busy port
+  // would start and silently take half of the calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(
       std::min<int64_t>(options.max_document_bytes + kMessageOverheadBytes,
                         std::numeric_limits<int>::max())));
+  server->health_service_ = std::make_unique<HealthServiceImpl>();
+  builder.RegisterService(server->health_service_.get());
   builder.RegisterService(server->tenant_service_.get());
   builder.RegisterService(server->user_service_.get());
   builder.RegisterService(server->profile_service_.get());
@@ -111,19 +114,29 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
         absl::StrCat("failed to listen on ", options.listen_address,
                      "; is the address in use or malformed?"));
   }
-  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->health_service_->SetServing("", true);
+  for (const char* service :
+       {tenantry::v1::TenantService::service_full_name(),
+        tenantry::v1::UserService::service_full_name(),
+        tenantry::v1::ProfileService::service_full_name(),
+        tenantry::v1::DocumentService::service_full_name()}) {
+    server->health_service_->SetServing(service, true);
+  }
   return server;
 }
 
 TenantryServer::~TenantryServer() {
   if (server_ != nullptr) {
+    health_service_->Shutdown();
     server_->Shutdown();
     server_->Wait();
   }
 }
 
 void TenantryServer::Shutdown(absl::Duration grace) {
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  // Ends the health Watch streams first, or they would hold the stop until
+  // the grace period ends.
+  health_service_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/document_service.h"
+#include "services/health_service.h"
 #include "services/profile_service.h"
 #include "services/request_context.h"
 #include "services/tenant_service.h"
@@ -77,6 +78,7 @@ class TenantryServer {
   std::unique_ptr<UserServiceImpl> user_service_;
   std::unique_ptr<ProfileServiceImpl> profile_service_;
   std::unique_ptr<DocumentServiceImpl> document_service_;
+  std::unique_ptr<HealthServiceImpl> health_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
