@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "storage/ids.h"
+#include "storage/quoting.h"
 
 namespace tenantry::services {
 namespace {
@@ -63,15 +64,19 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
                     storage::TenantRegistry* tenants,
                     RequestContextRegistry* contexts, bool access_log)
       : info_(info),
+        // Copied now: when gRPC destroys this interceptor at the end of the
+        // call, the method name that `info` points to may be freed.
+        method_(info->method() != nullptr ? info->method() : ""),
+        call_(info->server_context()),
         tenants_(tenants),
         contexts_(contexts),
         access_log_(access_log),
         start_(absl::Now()) {}
 
   ~TenantInterceptor() override {
-    contexts_->Remove(info_->server_context());
+    contexts_->Remove(call_);
     if (access_log_) {
-      LOG(INFO) << "call method=" << info_->method()
+      LOG(INFO) << "call method=" << method_
                 << " tenant=" << (tenant_id_.empty() ? "-" : tenant_id_)
                 << " code="
                 << absl::StatusCodeToString(
@@ -89,14 +94,25 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
-      const grpc::Status status = methods->GetSendStatus();
+      grpc::Status status = methods->GetSendStatus();
+      // gRPC answers a request it cannot parse, such as a string field
+      // with invalid UTF-8, with INTERNAL and no message before any
+      // handler runs; the handlers never send that combination.
+      if (status.error_code() == grpc::StatusCode::INTERNAL &&
+          status.error_message().empty()) {
+        status = grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            "the request could not be parsed as a " + method_ +
+                " request; check that string fields hold valid UTF-8");
+        methods->ModifySendStatus(status);
+      }
       status_code_ = status.error_code();
       // Errors of the server itself, not of the request, need a look from
       // an operator whether or not access logging is on.
       if (status_code_ == grpc::StatusCode::INTERNAL ||
           status_code_ == grpc::StatusCode::UNKNOWN ||
           status_code_ == grpc::StatusCode::DATA_LOSS) {
-        LOG(ERROR) << "call method=" << info_->method()
+        LOG(ERROR) << "call method=" << method_
                    << " tenant=" << (tenant_id_.empty() ? "-" : tenant_id_)
                    << " failed: " << status.error_message();
       }
@@ -108,7 +124,7 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
   void BuildContext(
       const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
     auto context = std::make_shared<RequestContext>();
-    context->method = info_->method();
+    context->method = method_;
     context->deadline = DeadlineOf(*info_->server_context());
     context->tenant_scoped = IsTenantScopedMethod(context->method);
     if (context->tenant_scoped) {
@@ -122,7 +138,7 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
         context->tenant = *std::move(tenant);
       } else {
         // Log what the client sent, escaped: it may hold any bytes.
-        tenant_id_ = tenant_id.ok() ? absl::CHexEscape(*tenant_id) : "";
+        tenant_id_ = tenant_id.ok() ? storage::QuoteForMessage(*tenant_id) : "";
         context->tenant_status = tenant.status();
       }
     }
@@ -130,6 +146,8 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
   }
 
   grpc::experimental::ServerRpcInfo* const info_;
+  const std::string method_;
+  const grpc::ServerContextBase* const call_;
   storage::TenantRegistry* const tenants_;
   RequestContextRegistry* const contexts_;
   const bool access_log_;

@@ -327,6 +327,19 @@ class UserServiceTest(ApiTestCase):
             grpc.StatusCode.NOT_FOUND, self.users.GetUser,
             user_pb2.GetUserRequest(name=f"users/{UNKNOWN_RESOURCE_ID}"))
 
+    def test_invalid_utf8_is_invalid_argument(self):
+        # A CreateUserRequest whose user.email (field 2 of field 1) is the
+        # single byte 0xff, which is not UTF-8. Python stubs refuse to
+        # build such a message, so the bytes are sent as they are.
+        create_user = _channel.unary_unary(
+            "/tenantry.v1.UserService/CreateUser",
+            request_serializer=None, response_deserializer=None)
+        with self.assertRaises(grpc.RpcError) as raised:
+            create_user(b"\x0a\x03\x12\x01\xff", timeout=10)
+        self.assertEqual(raised.exception.code(),
+                         grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("UTF-8", raised.exception.details())
+
     def test_get_malformed_user_name(self):
         self.assert_status(grpc.StatusCode.INVALID_ARGUMENT, self.users.GetUser,
                            user_pb2.GetUserRequest(name="users/unknown"))
