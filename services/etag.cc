@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "storage/quoting.h"
 
 namespace tenantry::services {
 namespace {
@@ -30,8 +31,8 @@ absl::StatusOr<std::optional<int64_t>> ParseEtag(absl::string_view field,
     return revision;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat(field, ": \"", absl::CHexEscape(etag),
-                   "\" is not an etag from this API; send the etag of the "
+      absl::StrCat(field, ": ", storage::QuoteForMessage(etag),
+                   " is not an etag from this API; send the etag of the "
                    "last read unchanged, or leave it empty"));
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "storage/quoting.h"
 
 namespace tenantry::services {
 
@@ -17,7 +18,7 @@ absl::StatusOr<std::optional<FilterCondition>> ParseFilter(
 
   const auto invalid = [&](absl::string_view reason) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "filter: \"", absl::CHexEscape(filter), "\" ", reason,
+        "filter: ", storage::QuoteForMessage(filter), " ", reason,
         "; use FIELD = VALUE with FIELD one of ", absl::StrJoin(fields, ", "),
         ", for example ", fields.front(), " = \"value\""));
   };
@@ -32,8 +33,8 @@ absl::StatusOr<std::optional<FilterCondition>> ParseFilter(
   absl::string_view value =
       absl::StripAsciiWhitespace(trimmed.substr(equals + 1));
   if (!absl::c_linear_search(fields, condition.field)) {
-    return invalid(absl::StrCat("names an unknown field \"",
-                                absl::CHexEscape(condition.field), "\""));
+    return invalid(absl::StrCat("names an unknown field ",
+                                storage::QuoteForMessage(condition.field)));
   }
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
     value = value.substr(1, value.size() - 2);

@@ -15,6 +15,7 @@
 #include "services/update_mask.h"
 #include "services/user_service.h"
 #include "storage/profile_store.h"
+#include "storage/quoting.h"
 #include "storage/status_macros.h"
 
 namespace tenantry::services {
@@ -39,8 +40,8 @@ absl::StatusOr<storage::ProfileFilter> ParseProfileFilter(
   storage::Role role;
   if (!ParseRoleName(condition->value, &role)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "filter: \"", condition->value,
-        "\" is not a role; use STUDENT, TEACHER or ROLE_UNSPECIFIED"));
+        "filter: ", storage::QuoteForMessage(condition->value),
+        " is not a role; use STUDENT, TEACHER or ROLE_UNSPECIFIED"));
   }
   result.role = role;
   return result;

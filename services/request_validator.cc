@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "storage/quoting.h"
 
 namespace tenantry::services {
 namespace {
@@ -53,8 +54,8 @@ void RequestValidator::Email(absl::string_view field, absl::string_view value) {
                      value.find('.', at + 2) != absl::string_view::npos &&
                      value.back() != '.';
   if (!valid) {
-    AddViolation(field, absl::StrCat("\"", absl::CHexEscape(value),
-                                     "\" is not an email address like "
+    AddViolation(field, absl::StrCat(storage::QuoteForMessage(value),
+                                     " is not an email address like "
                                      "name@example.com"));
   }
 }
@@ -74,8 +75,8 @@ void RequestValidator::Phone(absl::string_view field, absl::string_view value) {
     }
   }
   if (!valid || digits < 3 || digits > 15) {
-    AddViolation(field, absl::StrCat("\"", absl::CHexEscape(value),
-                                     "\" is not a phone number: use 3 to 15 "
+    AddViolation(field, absl::StrCat(storage::QuoteForMessage(value),
+                                     " is not a phone number: use 3 to 15 "
                                      "digits, an optional leading '+', and "
                                      "spaces, '-', '.' or parentheses"));
   }
@@ -89,8 +90,8 @@ void RequestValidator::HttpUrl(absl::string_view field,
   const size_t host_start = value.find("//") + 2;
   if (!has_scheme || HasControlOrSpace(value) || value.size() <= host_start ||
       value[host_start] == '/') {
-    AddViolation(field, absl::StrCat("\"", absl::CHexEscape(value),
-                                     "\" is not an http or https URL"));
+    AddViolation(field, absl::StrCat(storage::QuoteForMessage(value),
+                                     " is not an http or https URL"));
     return;
   }
   MaxLength(field, value, kMaxUrlLength);
@@ -106,8 +107,8 @@ void RequestValidator::Slug(absl::string_view field, absl::string_view value) {
   }
   if (!valid) {
     AddViolation(field,
-                 absl::StrCat("\"", absl::CHexEscape(value),
-                              "\" is not a slug: use lowercase letters and "
+                 absl::StrCat(storage::QuoteForMessage(value),
+                              " is not a slug: use lowercase letters and "
                               "digits with single '-' between them, at most ",
                               kMaxSlugLength, " characters"));
   }
@@ -133,8 +134,8 @@ bool RequestValidator::Date(absl::string_view field, absl::string_view value) {
                        (month == 2 && IsLeapYear(year) ? 1 : 0);
   }
   if (!valid) {
-    AddViolation(field, absl::StrCat("\"", absl::CHexEscape(value),
-                                     "\" is not a date in the form "
+    AddViolation(field, absl::StrCat(storage::QuoteForMessage(value),
+                                     " is not a date in the form "
                                      "YYYY-MM-DD"));
   }
   return valid;

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "storage/quoting.h"
 
 namespace tenantry::services {
 
@@ -45,7 +46,7 @@ absl::StatusOr<UpdateMask> UpdateMask::Create(
     } else if (absl::c_linear_search(fields.updatable, path)) {
       result.paths_.insert(path);
     } else if (!absl::c_linear_search(fields.ignored, path)) {
-      unknown.push_back(absl::StrCat("\"", absl::CHexEscape(raw_path), "\""));
+      unknown.push_back(storage::QuoteForMessage(raw_path));
     }
   }
   if (!unknown.empty()) {

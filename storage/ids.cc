@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "storage/quoting.h"
 
 namespace tenantry::storage {
 namespace {
@@ -31,8 +32,8 @@ absl::Status ValidateTenantId(absl::string_view id) {
   }
   if (valid) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("invalid tenant id \"", absl::CHexEscape(id),
-                   "\": expected ", kTenantIdFormat));
+      absl::StrCat("invalid tenant id ", QuoteForMessage(id), ": expected ",
+                   kTenantIdFormat));
 }
 
 std::string NewResourceId() {

@@ -419,6 +419,21 @@ TEST_F(ProfileServiceTest, GetMissingProfileReturnsNotFound) {
       << status.error_message();
 }
 
+TEST_F(ProfileServiceTest, HugeMalformedNameGetsShortMessage) {
+  // 100 KB of bytes that escape to four characters each; echoed whole,
+  // the message would pass gRPC's default 8 KB metadata limit.
+  const std::string name(100000, '\x01');
+  Profile profile;
+
+  const grpc::Status status = GetProfile(name, &profile);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << status.error_message().substr(0, 200);
+  EXPECT_LT(status.error_message().size(), 1000u);
+  EXPECT_NE(status.error_message().find("(100000 bytes)"), std::string::npos)
+      << status.error_message();
+}
+
 TEST_F(ProfileServiceTest, GetProfileWithMalformedNameReturnsInvalid) {
   const Profile created = CreateFullStudentProfile();
   const std::string id = created.name().substr(created.name().rfind('/') + 1);
