@@ -137,6 +137,9 @@ grpc::Status DocumentServiceImpl::CreateDocument(
         TENANTRY_ASSIGN_OR_RETURN(const DocumentRecord created,
                                   DocumentStore(call.database).Create(record));
         DocumentToProto(call.tenant_id, created, response);
+        // The caller has the content; echoing it would double the traffic
+        // and could pass the client's receive limit after the write.
+        response->clear_content();
         return absl::OkStatus();
       });
 }
@@ -261,6 +264,7 @@ grpc::Status DocumentServiceImpl::UpdateDocument(
                   return absl::OkStatus();
                 }));
         DocumentToProto(call.tenant_id, updated, response);
+        response->clear_content();
         return absl::OkStatus();
       });
 }

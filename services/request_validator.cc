@@ -37,10 +37,21 @@ void RequestValidator::Required(absl::string_view field,
 
 void RequestValidator::MaxLength(absl::string_view field,
                                  absl::string_view value, size_t max_length) {
-  if (value.size() > max_length) {
-    AddViolation(
-        field, absl::StrCat("is ", value.size(), " bytes long; the maximum is ",
-                            max_length));
+  // Protobuf has already checked that `value` is UTF-8, so counting the
+  // bytes that do not continue a sequence counts the characters.
+  size_t characters = 0;
+  for (unsigned char c : value) {
+    if ((c & 0xc0) != 0x80) ++characters;
+  }
+  if (characters > max_length) {
+    AddViolation(field,
+                 absl::StrCat("is ", characters,
+                              " characters long; the maximum is ", max_length));
+  }
+  // PostgreSQL cannot store NUL in text, and SQLite's text functions stop
+  // at it, so it is rejected on every backend.
+  if (value.find('\0') != absl::string_view::npos) {
+    AddViolation(field, "contains a NUL character, which text fields reject");
   }
 }
 

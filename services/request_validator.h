@@ -9,7 +9,7 @@
 
 namespace tenantry::services {
 
-// Length limits of text fields, in bytes of UTF-8.
+// Length limits of text fields, in Unicode characters (code points).
 inline constexpr size_t kMaxDisplayNameLength = 200;
 inline constexpr size_t kMaxFullNameLength = 200;
 inline constexpr size_t kMaxAddressLength = 500;
@@ -31,6 +31,7 @@ class RequestValidator {
   void AddViolation(absl::string_view field, absl::string_view description);
 
   void Required(absl::string_view field, absl::string_view value);
+  // Also rejects NUL characters, which not every backend can store.
   void MaxLength(absl::string_view field, absl::string_view value,
                  size_t max_length);
   // An empty value passes the format checks below; combine with Required.

@@ -33,8 +33,10 @@ struct ServerOptions {
   size_t shared_db_pool_size = 4;
   // Maximum number of tenant databases kept open.
   size_t tenant_cache_size = 64;
-  // Largest document content accepted, in bytes.
-  int64_t max_document_bytes = 16 << 20;
+  // Largest document content accepted, in bytes. The default leaves room
+  // for the other fields within the 4 MiB that gRPC clients receive by
+  // default.
+  int64_t max_document_bytes = (4 << 20) - (64 << 10);
   // Whether to apply pending shared migrations at start; if false, a
   // shared store that is behind stops the start.
   bool migrate_shared_on_start = true;

@@ -419,6 +419,48 @@ TEST_F(ProfileServiceTest, GetMissingProfileReturnsNotFound) {
       << status.error_message();
 }
 
+TEST_F(ProfileServiceTest, FullNameLimitCountsCharactersNotBytes) {
+  Profile profile;
+  profile.set_user(user_.name());
+  std::string name;
+  // 200 two-byte characters: at the limit of 200 characters.
+  for (int i = 0; i < 200; ++i) name += "\xc3\x89";
+  profile.set_full_name(name);
+  Profile created;
+
+  const grpc::Status status = CreateProfile(profile, &created);
+
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::OK)
+      << status.error_message();
+  EXPECT_EQ(created.full_name(), name);
+}
+
+TEST_F(ProfileServiceTest, FullNameOverLimitNamesCharacters) {
+  Profile profile;
+  profile.set_user(user_.name());
+  profile.set_full_name(std::string(201, 'a'));
+  Profile created;
+
+  const grpc::Status status = CreateProfile(profile, &created);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("201 characters"), std::string::npos)
+      << status.error_message();
+}
+
+TEST_F(ProfileServiceTest, NulCharacterInTextIsInvalid) {
+  Profile profile;
+  profile.set_user(user_.name());
+  profile.set_bio(std::string("a\0b", 3));
+  Profile created;
+
+  const grpc::Status status = CreateProfile(profile, &created);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("profile.bio"), std::string::npos)
+      << status.error_message();
+}
+
 TEST_F(ProfileServiceTest, HugeMalformedNameGetsShortMessage) {
   // 100 KB of bytes that escape to four characters each; echoed whole,
   // the message would pass gRPC's default 8 KB metadata limit.
