@@ -245,6 +245,17 @@ grpc::Status DocumentServiceImpl::UpdateDocument(
             const std::optional<std::string> owner_id,
             ValidateDocumentFields(document, selected, call.tenant_id,
                                    max_content_bytes_));
+        if (mask.empty()) {
+          // Nothing to change: answer with the stored document and keep its
+          // etag.
+          TENANTRY_ASSIGN_OR_RETURN(
+              const DocumentRecord current,
+              DocumentStore(call.database).Get(id, /*with_content=*/false));
+          TENANTRY_RETURN_IF_ERROR(
+              CheckEtag(etag, current.revision, document.name()));
+          DocumentToProto(call.tenant_id, current, response);
+          return absl::OkStatus();
+        }
 
         // Apply the masked fields to the stored document.
         TENANTRY_ASSIGN_OR_RETURN(

@@ -1,6 +1,9 @@
 #include "services/etag.h"
 
+#include <algorithm>
+
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -24,12 +27,16 @@ std::string EtagForRevision(int64_t revision) {
 absl::StatusOr<std::optional<int64_t>> ParseEtag(absl::string_view field,
                                                  absl::string_view etag) {
   if (etag.empty()) return std::nullopt;
-  int64_t revision = 0;
+  // Only the exact form EtagForRevision writes: "r", then digits without
+  // a leading zero.
   absl::string_view digits = etag;
-  if (absl::ConsumePrefix(&digits, kPrefix) &&
-      absl::SimpleAtoi(digits, &revision) && revision > 0) {
-    return revision;
-  }
+  int64_t revision = 0;
+  const bool well_formed =
+      absl::ConsumePrefix(&digits, kPrefix) && !digits.empty() &&
+      digits.size() <= 18 && digits.front() != '0' &&
+      std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit) &&
+      absl::SimpleAtoi(digits, &revision);
+  if (well_formed) return revision;
   return absl::InvalidArgumentError(
       absl::StrCat(field, ": ", storage::QuoteForMessage(etag),
                    " is not an etag from this API; send the etag of the "

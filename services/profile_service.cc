@@ -47,6 +47,17 @@ absl::StatusOr<storage::ProfileFilter> ParseProfileFilter(
   return result;
 }
 
+// A profile's user is immutable; sending the same one back is allowed.
+absl::Status CheckUserUnchanged(const Profile& request,
+                                const ProfileRecord& stored) {
+  if (request.user().empty() || request.user() == UserName(stored.user_id)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("profile.user: a profile's user cannot change; it is ",
+                   UserName(stored.user_id)));
+}
+
 }  // namespace
 
 grpc::Status ProfileServiceImpl::CreateProfile(
@@ -180,6 +191,17 @@ grpc::Status ProfileServiceImpl::UpdateProfile(
         RequestValidator validator;
         ValidateProfileFields(profile, selected, validator);
         TENANTRY_RETURN_IF_ERROR(validator.Finish());
+        if (mask.empty()) {
+          // Nothing to change: answer with the stored profile and keep its
+          // etag.
+          TENANTRY_ASSIGN_OR_RETURN(const ProfileRecord current,
+                                    ProfileStore(call.database).Get(id));
+          TENANTRY_RETURN_IF_ERROR(
+              CheckEtag(etag, current.revision, profile.name()));
+          TENANTRY_RETURN_IF_ERROR(CheckUserUnchanged(profile, current));
+          ProfileToProto(call.tenant_id, current, response);
+          return absl::OkStatus();
+        }
 
         // Apply the masked fields to the stored profile.
         TENANTRY_ASSIGN_OR_RETURN(
@@ -188,12 +210,7 @@ grpc::Status ProfileServiceImpl::UpdateProfile(
                 .Update(id, [&](ProfileRecord& record) -> absl::Status {
                   TENANTRY_RETURN_IF_ERROR(
                       CheckEtag(etag, record.revision, profile.name()));
-                  if (!profile.user().empty() &&
-                      profile.user() != UserName(record.user_id)) {
-                    return absl::InvalidArgumentError(absl::StrCat(
-                        "profile.user: a profile's user cannot change; it is ",
-                        UserName(record.user_id)));
-                  }
+                  TENANTRY_RETURN_IF_ERROR(CheckUserUnchanged(profile, record));
                   return ApplyProfileFields(profile, selected, record);
                 }));
         ProfileToProto(call.tenant_id, updated, response);

@@ -151,6 +151,15 @@ grpc::Status TenantServiceImpl::UpdateTenant(
     RequestValidator validator;
     ValidateTenantFields(tenant, &mask, validator);
     TENANTRY_RETURN_IF_ERROR(validator.Finish());
+    if (mask.empty()) {
+      // Nothing to change: answer with the stored tenant and keep its etag.
+      TENANTRY_ASSIGN_OR_RETURN(const TenantRecord current,
+                                tenants_->shared_store()->GetTenant(id));
+      TENANTRY_RETURN_IF_ERROR(
+          CheckEtag(etag, current.revision, tenant.name()));
+      ToProto(current, response);
+      return absl::OkStatus();
+    }
 
     // Apply the masked fields to the stored tenant.
     TENANTRY_ASSIGN_OR_RETURN(

@@ -130,6 +130,13 @@ grpc::Status UserServiceImpl::UpdateUser(
     RequestValidator validator;
     ValidateUserFields(user, &mask, validator);
     TENANTRY_RETURN_IF_ERROR(validator.Finish());
+    if (mask.empty()) {
+      // Nothing to change: answer with the stored user and keep its etag.
+      TENANTRY_ASSIGN_OR_RETURN(const UserRecord current, store_->GetUser(id));
+      TENANTRY_RETURN_IF_ERROR(CheckEtag(etag, current.revision, user.name()));
+      UserToProto(current, response);
+      return absl::OkStatus();
+    }
 
     // Apply the masked fields to the stored user.
     TENANTRY_ASSIGN_OR_RETURN(

@@ -281,6 +281,16 @@ absl::Status ProfileStore::Delete(absl::string_view id,
             "profile \"", id,
             "\" changed since the etag was read; get it again and retry"));
       }
+      // The schema's ON DELETE SET NULL would clear the owner without a new
+      // revision, so an old etag of the document would still match.
+      TENANTRY_ASSIGN_OR_RETURN(
+          SqliteStatement * release,
+          connection.Prepare("UPDATE documents SET owner_profile_id = NULL, "
+                             "revision = revision + 1, update_time = ? "
+                             "WHERE owner_profile_id = ?"));
+      StatementLease release_documents(release);
+      release_documents->BindAll(absl::ToUnixMicros(CurrentTime()), id);
+      TENANTRY_RETURN_IF_ERROR(release_documents->Execute().status());
       TENANTRY_ASSIGN_OR_RETURN(
           SqliteStatement * statement,
           connection.Prepare("DELETE FROM profiles WHERE id = ?"));

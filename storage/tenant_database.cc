@@ -70,11 +70,11 @@ absl::StatusOr<std::unique_ptr<TenantDatabase>> TenantDatabase::Open(
   TENANTRY_ASSIGN_OR_RETURN(const MigrationStatus status,
                             CheckMigrations(backend, TenantMigrations()));
   if (status.current_version != status.latest_version) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the database of tenant \"", tenant_id,
-                     "\" is at schema version ", status.current_version,
-                     " but this server needs version ", status.latest_version,
-                     "; run: tenantctl migrate tenants --tenant ", tenant_id));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the database of tenant \"", tenant_id, "\" is at schema version ",
+        status.current_version, " but this server needs version ",
+        status.latest_version, "; run tenantctl migrate tenants --tenant=",
+        tenant_id, " with this server's --data_dir and --shared_db"));
   }
   return std::unique_ptr<TenantDatabase>(
       new TenantDatabase(std::move(tenant_id), std::move(connection)));

@@ -1,5 +1,7 @@
 #include "storage/tenant_registry.h"
 
+#include <sys/stat.h>
+
 #include <string>
 
 #include "absl/status/status.h"
@@ -22,6 +24,20 @@ absl::StatusOr<TenantRecord> TenantRegistry::Create(
   if (!absl::IsNotFound(existing.status())) return existing.status();
 
   const std::string& data_dir = cache_->options().data_dir;
+  // A file without a row belongs to another registry that shares this
+  // data directory, or to a create that crashed after its rename; either
+  // way an operator has to decide, not CreateTenant.
+  struct stat info;
+  if (stat(TenantDatabasePath(data_dir, tenant.id).c_str(), &info) == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "tenant \"", tenant.id,
+        "\" is not registered but its database file "
+        "tenants/",
+        tenant.id,
+        ".db exists in the data directory; move the "
+        "file away, or register the tenant with the shared store that "
+        "created it"));
+  }
   TENANTRY_RETURN_IF_ERROR(CreateTenantDatabaseFile(data_dir, tenant.id));
   // A connection cached before an earlier delete of this id points at the
   // old file.
@@ -60,8 +76,14 @@ absl::Status TenantRegistry::Delete(absl::string_view tenant_id,
 absl::StatusOr<TenantRecord> TenantRegistry::ResolveServable(
     absl::string_view tenant_id) {
   TENANTRY_RETURN_IF_ERROR(ValidateTenantId(tenant_id));
-  TENANTRY_ASSIGN_OR_RETURN(TenantRecord tenant,
-                            shared_store_->GetTenant(tenant_id));
+  absl::StatusOr<TenantRecord> resolved = shared_store_->GetTenant(tenant_id);
+  if (absl::IsNotFound(resolved.status())) {
+    return absl::NotFoundError(absl::StrCat(
+        "tenant \"", tenant_id,
+        "\" is not registered; check the x-tenant-id metadata, or create the "
+        "tenant with TenantService.CreateTenant"));
+  }
+  TENANTRY_ASSIGN_OR_RETURN(TenantRecord tenant, std::move(resolved));
   if (tenant.state == TenantState::kSuspended) {
     return absl::FailedPreconditionError(absl::StrCat(
         "tenant \"", tenant_id,
@@ -75,13 +97,17 @@ absl::StatusOr<std::shared_ptr<TenantDatabase>> TenantRegistry::OpenDatabase(
   TENANTRY_RETURN_IF_ERROR(ValidateTenantId(tenant_id));
   absl::StatusOr<std::shared_ptr<TenantDatabase>> database =
       cache_->Get(tenant_id);
-  if (absl::IsNotFound(database.status())) {
-    // The tenant is registered, so its file should exist.
-    return absl::InternalError(
-        absl::StrCat("the database of tenant \"", tenant_id,
-                     "\" is missing: ", database.status().message()));
-  }
-  return database;
+  if (!absl::IsNotFound(database.status())) return database;
+  // A DeleteTenant that ran since the call resolved its tenant removes
+  // the file before the row.
+  absl::Status registered = shared_store_->GetTenant(tenant_id).status();
+  if (!registered.ok()) return registered;
+  // Registered without a file: the data directory lost it. The message
+  // leaves out the server's path; operators find it from the tenant id.
+  return absl::InternalError(absl::StrCat(
+      "the database file of tenant \"", tenant_id,
+      "\" is missing from the data directory; restore it from a backup or "
+      "delete the tenant"));
 }
 
 }  // namespace tenantry::storage

@@ -461,6 +461,38 @@ TEST_F(ProfileServiceTest, NulCharacterInTextIsInvalid) {
       << status.error_message();
 }
 
+TEST_F(ProfileServiceTest, UpdateWithNothingSetKeepsEtag) {
+  const Profile created = CreateFullStudentProfile();
+  Profile request;
+  request.set_name(created.name());
+  Profile updated;
+
+  const grpc::Status status = UpdateProfile(request, {}, &updated);
+
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::OK)
+      << status.error_message();
+  EXPECT_EQ(updated.etag(), created.etag());
+  EXPECT_EQ(updated.full_name(), created.full_name());
+}
+
+TEST_F(ProfileServiceTest, MalformedEtagsAreInvalid) {
+  const Profile created = CreateFullStudentProfile();
+  for (const char* etag : {"r1 ", " r1", "r01", "r+1", "r 1", "r", "1", "r-1",
+                           "r99999999999999999999"}) {
+    SCOPED_TRACE(etag);
+    Profile request;
+    request.set_name(created.name());
+    request.set_bio("changed");
+    request.set_etag(etag);
+    Profile updated;
+
+    const grpc::Status status = UpdateProfile(request, {}, &updated);
+
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << status.error_message();
+  }
+}
+
 TEST_F(ProfileServiceTest, HugeMalformedNameGetsShortMessage) {
   // 100 KB of bytes that escape to four characters each; echoed whole,
   // the message would pass gRPC's default 8 KB metadata limit.
@@ -1177,6 +1209,8 @@ TEST_F(ProfileServiceTest, DeleteProfileClearsOwnerOfItsDocuments) {
       << status.error_message();
   EXPECT_EQ(stored.owner(), "");
   EXPECT_EQ(stored.content(), "Note G");
+  // Losing the owner is a change, so the old etag no longer matches.
+  EXPECT_NE(stored.etag(), created.etag());
 }
 
 TEST_F(ProfileServiceTest, CreatePostReturnsPost) {

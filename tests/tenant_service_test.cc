@@ -359,6 +359,20 @@ TEST_P(TenantServiceTest, UpdateTenantWithMaskChangesDisplayName) {
   EXPECT_EQ(stored.display_name(), "Acme Renamed");
 }
 
+TEST_P(TenantServiceTest, UpdateTenantWithNothingSetKeepsEtag) {
+  const Tenant created = server_->CreateTenant("acme");
+  UpdateTenantRequest request;
+  request.mutable_tenant()->set_name("tenants/acme");
+  Tenant tenant;
+
+  const grpc::Status status = UpdateTenant(request, &tenant);
+
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::OK)
+      << status.error_message();
+  EXPECT_EQ(tenant.etag(), created.etag());
+  EXPECT_EQ(tenant.display_name(), created.display_name());
+}
+
 TEST_P(TenantServiceTest, UpdateTenantWithoutMaskKeepsUnsetFields) {
   server_->CreateTenant("acme");
   UpdateTenantRequest suspend;

@@ -110,7 +110,7 @@ TEST_F(TenantCacheTest, DatabaseBehindLatestMigrationIsRejected) {
   auto old = cache->Get("old");
   EXPECT_EQ(old.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(absl::StrContains(old.status().message(),
-                                "tenantctl migrate tenants --tenant old"))
+                                "tenantctl migrate tenants --tenant=old"))
       << old.status();
 }
 

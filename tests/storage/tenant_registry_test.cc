@@ -1,6 +1,7 @@
 #include "storage/tenant_registry.h"
 
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -91,6 +92,44 @@ TEST_F(TenantRegistryTest, DuplicateCreateKeepsExistingData) {
     return connection.ExecuteScript("SELECT x FROM marker");
   });
   EXPECT_TRUE(count.ok()) << count;
+}
+
+TEST_F(TenantRegistryTest, CreateOverUnregisteredFileIsRejected) {
+  ASSERT_TRUE(CreateDirectory(data_directory_.path() + "/tenants").ok());
+  const std::string path = TenantDatabasePath(data_directory_.path(), "acme");
+  std::ofstream(path) << "another registry's data";
+
+  auto created = registry_->Create(NewTenant("acme"));
+
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(created.status().message(), "tenants/acme.db"))
+      << created.status();
+  EXPECT_FALSE(
+      absl::StrContains(created.status().message(), data_directory_.path()))
+      << created.status();
+  std::ifstream file(path);
+  std::string contents((std::istreambuf_iterator<char>(file)),
+                       std::istreambuf_iterator<char>());
+  EXPECT_EQ(contents, "another registry's data");
+  EXPECT_EQ(store_->GetTenant("acme").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(TenantRegistryTest, OpenAfterDeleteIsNotFound) {
+  ASSERT_TRUE(registry_->Create(NewTenant("acme")).ok());
+  ASSERT_TRUE(registry_->Delete("acme", std::nullopt).ok());
+
+  auto database = registry_->OpenDatabase("acme");
+
+  EXPECT_EQ(database.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TenantRegistryTest, UnregisteredTenantMessageSaysWhatToDo) {
+  auto resolved = registry_->ResolveServable("ghost");
+
+  EXPECT_EQ(resolved.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(absl::StrContains(resolved.status().message(), "x-tenant-id"))
+      << resolved.status();
 }
 
 TEST_F(TenantRegistryTest, MalformedIdIsRejectedWithoutFiles) {
