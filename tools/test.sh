@@ -11,8 +11,13 @@ bash tools/setup.sh
 bash tools/check_format.sh
 
 # //tests/clients:node_smoke_test loads @grpc/grpc-js and
-# @grpc/proto-loader from here, at the versions in package-lock.json.
-# Node.js and npm come with the machine; npm reaches the npm registry.
+# @grpc/proto-loader from here, at the versions in package-lock.json,
+# downloaded from the npm registry. A machine without Node.js gets
+# Debian's nodejs and npm (Node.js 18).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    nodejs npm
+fi
 (cd tests/clients/node && npm ci --no-audit --no-fund --ignore-scripts)
 
 postgres_parent="$(mktemp -d)"
