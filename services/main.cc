@@ -5,14 +5,28 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/string_view.h"
 #include "services/server.h"
 #include "services/server_flags.h"
 
 int main(int argc, char** argv) {
+  // By default absl's --help and --helpshort list only the flags of the
+  // file named after argv[0], and the server's flags are in
+  // server_flags.cc, so they would list none.
+  const std::string flags_file =
+      absl::GetFlagReflectionHandle(FLAGS_listen).Filename();
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [flags_file](absl::string_view file) {
+    return file == flags_file;
+  };
+  usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
       "Serves the Tenantry gRPC API.\n"
       "Example: tenantry_server --listen=127.0.0.1:50051 --data_dir=data");

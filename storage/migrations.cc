@@ -209,6 +209,11 @@ absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDirectory(
     }
     by_version[version] = Migration{version, name, sql.str()};
   }
+  // An empty list would make every applied migration look unknown.
+  if (by_version.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        directory, " has no migration files named NNNN_description.up.sql"));
+  }
   std::vector<Migration> migrations;
   for (auto& [version, migration] : by_version) {
     migrations.push_back(std::move(migration));

@@ -114,8 +114,8 @@ absl::StatusOr<int64_t> AppliedVersion(MigrationBackend& backend);
 
 // Reads the migrations of one track from the files NNNN_name.up.sql in
 // `directory`, in version order. Returns INVALID_ARGUMENT naming a file
-// with another name or a repeated version, and NOT_FOUND if the directory
-// cannot be read.
+// with another name or a repeated version, or if there is no migration
+// file, and NOT_FOUND if the directory cannot be read.
 absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDirectory(
     const std::string& directory);
 

@@ -5,10 +5,13 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -20,6 +23,16 @@ ABSL_FLAG(absl::Duration, timeout, absl::Seconds(3),
           "How long to wait for the answer, for example 3s.");
 
 int main(int argc, char** argv) {
+  // By default absl's --help and --helpshort list only the flags of the
+  // file named after argv[0], so a renamed binary would list none.
+  const std::string flags_file =
+      absl::GetFlagReflectionHandle(FLAGS_address).Filename();
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [flags_file](absl::string_view file) {
+    return file == flags_file;
+  };
+  usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
       "Exits 0 if the server reports SERVING.\n"
       "Example: health_check --address=127.0.0.1:50051");

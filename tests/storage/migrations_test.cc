@@ -1,9 +1,11 @@
 #include "storage/migrations.h"
 
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "storage/sqlite.h"
@@ -146,6 +148,46 @@ TEST_F(MigrationsTest, ChecksumIsStableAndSensitive) {
   EXPECT_EQ(MigrationChecksum("SELECT 1;"), MigrationChecksum("SELECT 1;"));
   EXPECT_NE(MigrationChecksum("SELECT 1;"), MigrationChecksum("SELECT 2;"));
   EXPECT_EQ(MigrationChecksum("").size(), 16u);
+}
+
+TEST_F(MigrationsTest, LoadsDirectoryInVersionOrder) {
+  TempDir migrations;
+  std::ofstream(migrations.path() + "/0002_second.up.sql") << kSecond.sql;
+  std::ofstream(migrations.path() + "/0001_first.up.sql") << kFirst.sql;
+  std::ofstream(migrations.path() + "/0001_first.down.sql") << "DROP TABLE a;";
+
+  auto loaded = LoadMigrationsFromDirectory(migrations.path());
+
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->size(), 2u);
+  EXPECT_EQ((*loaded)[0].version, 1);
+  EXPECT_EQ((*loaded)[0].name, kFirst.name);
+  EXPECT_EQ((*loaded)[0].sql, kFirst.sql);
+  EXPECT_EQ((*loaded)[1].version, 2);
+  EXPECT_EQ((*loaded)[1].name, kSecond.name);
+}
+
+TEST_F(MigrationsTest, DirectoryWithoutMigrationsIsRejected) {
+  TempDir empty;
+  TempDir only_other_files;
+  std::ofstream(only_other_files.path() + "/0001_first.down.sql")
+      << "DROP TABLE a;";
+  std::ofstream(only_other_files.path() + "/README.md") << "Migrations.";
+
+  for (const TempDir* directory : {&empty, &only_other_files}) {
+    auto loaded = LoadMigrationsFromDirectory(directory->path());
+
+    ASSERT_FALSE(loaded.ok()) << directory->path();
+    EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(loaded.status().message(),
+              directory->path() +
+                  " has no migration files named NNNN_description.up.sql");
+  }
+}
+
+TEST_F(MigrationsTest, MissingDirectoryIsNotFound) {
+  auto loaded = LoadMigrationsFromDirectory(directory_.path() + "/missing");
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -180,6 +180,14 @@ TEST_F(MigrateTenantsTest, StatusFlagsTenantsBehind) {
       << result.output;
   EXPECT_TRUE(absl::StrContains(result.output, "1 tenants, 1 behind"))
       << result.output;
+  // The hint repeats the flags that select the stores and migrations, so
+  // it can be run as printed.
+  EXPECT_TRUE(absl::StrContains(
+      result.output,
+      absl::StrCat("BEHIND: run tenantctl --data_dir=", data_.path(),
+                   " --tenant_migrations_dir=", migrations_.path(),
+                   " migrate tenants --tenant=alpha")))
+      << result.output;
 }
 
 TEST_F(MigrateTenantsTest, MalformedMigrationFileIsRejected) {
@@ -190,6 +198,30 @@ TEST_F(MigrateTenantsTest, MalformedMigrationFileIsRejected) {
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_TRUE(absl::StrContains(result.output, "add-things.up.sql"))
       << result.output;
+}
+
+TEST_F(MigrateTenantsTest, EmptyMigrationsDirectoryIsRejected) {
+  CreateTenantWithProfiles("alpha", {"Ann"});
+  cache_ = nullptr;
+  registry_ = nullptr;
+  // A file that is not an up migration does not count as one.
+  std::ofstream(migrations_.path() + "/0001_first.down.sql") << "SELECT 1;";
+  const std::string expected_message =
+      absl::StrCat(migrations_.path(),
+                   " has no migration files named NNNN_description.up.sql");
+
+  for (const char* command : {"migrate tenants", "status"}) {
+    const CommandResult result = RunCommand(absl::StrCat(
+        "tools/tenantctl --data_dir=", data_.path(),
+        " --tenant_migrations_dir=", migrations_.path(), " ", command));
+    EXPECT_EQ(result.exit_code, 1) << command << ": " << result.output;
+    EXPECT_TRUE(absl::StrContains(result.output, expected_message))
+        << command << ": " << result.output;
+    EXPECT_FALSE(absl::StrContains(result.output, "newer binary"))
+        << command << ": " << result.output;
+  }
+  EXPECT_EQ(*GetTenantAppliedVersion(TenantDatabasePath(data_.path(), "alpha")),
+            TenantMigrations().back().version);
 }
 
 }  // namespace
