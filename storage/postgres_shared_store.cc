@@ -201,6 +201,10 @@ absl::Status PostgresSharedStore::Transact(
       lease.Discard();
       status = PostgresError(error, action, password_);
     } catch (const pqxx::transaction_rollback& error) {
+      // NOTE: no test reaches this branch. Each transaction here locks one
+      // row under READ COMMITTED, which raises neither serialization
+      // failures nor deadlocks; the broken-connection retry above shares
+      // the loop and is tested.
       status = PostgresError(error, action, password_);
     } catch (const std::exception& error) {
       return PostgresError(error, action, password_);
