@@ -27,10 +27,10 @@ using tenantry::v1::DocumentView;
 
 constexpr absl::string_view kDefaultContentType = "application/octet-stream";
 
-// A ListDocuments page with content ends before its content passes this
-// many bytes, so that responses stay under the 4 MiB that gRPC clients
-// accept by default. A single larger document still comes alone.
-constexpr int64_t kMaxListContentBytes = 3 << 20;
+// A ListDocuments page ends before its encoded documents pass this many
+// bytes, so that responses stay under the 4 MiB that gRPC clients accept
+// by default. A single larger document still comes alone.
+constexpr size_t kMaxListResponseBytes = 3 << 20;
 
 const UpdateMask::Fields& DocumentMaskFields() {
   static const auto* const fields = new UpdateMask::Fields{
@@ -194,20 +194,23 @@ grpc::Status DocumentServiceImpl::ListDocuments(
             ParsePageRequest(request->page_size(), request->page_token(),
                              arguments));
 
-        // Load and respond; with content, the page may end early.
+        // Load and respond; a page ends early at kMaxListResponseBytes.
         TENANTRY_ASSIGN_OR_RETURN(
             const storage::Page<DocumentRecord> documents,
             DocumentStore(call.database).List(owner_id, page, with_content));
         bool has_more = documents.has_more;
-        int64_t content_bytes = 0;
-        for (const DocumentRecord& document : documents.items) {
-          content_bytes += document.size_bytes;
-          if (with_content && response->documents_size() > 0 &&
-              content_bytes > kMaxListContentBytes) {
+        size_t response_bytes = 0;
+        for (const DocumentRecord& record : documents.items) {
+          Document document;
+          DocumentToProto(call.tenant_id, record, &document);
+          // Each entry also costs a tag and a length prefix of a few bytes.
+          response_bytes += document.ByteSizeLong() + 8;
+          if (response->documents_size() > 0 &&
+              response_bytes > kMaxListResponseBytes) {
             has_more = true;
             break;
           }
-          DocumentToProto(call.tenant_id, document, response->add_documents());
+          *response->add_documents() = std::move(document);
         }
         if (response->documents_size() > 0) {
           const std::string& last_name =

@@ -1,6 +1,7 @@
 #include "services/health_service.h"
 
 #include "absl/time/time.h"
+#include "storage/quoting.h"
 
 namespace tenantry::services {
 namespace {
@@ -41,7 +42,9 @@ grpc::Status HealthServiceImpl::Check(
   const ServingStatus status = StatusLocked(request->service());
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "unknown service \"" + request->service() + "\"");
+                        "unknown service " +
+                            storage::QuoteForMessage(request->service()) +
+                            "; check the name, or use \"\" for the server");
   }
   response->set_status(status);
   return grpc::Status::OK;

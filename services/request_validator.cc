@@ -57,9 +57,17 @@ void RequestValidator::MaxLength(absl::string_view field,
 
 void RequestValidator::Email(absl::string_view field, absl::string_view value) {
   if (value.empty()) return;
+  // RFC 5321 limits a path to 256 octets, which leaves 254 for the address;
+  // this one limit counts bytes, not characters.
+  if (value.size() > kMaxEmailLength) {
+    AddViolation(field, absl::StrCat("is ", value.size(),
+                                     " bytes long; an email address has at "
+                                     "most ",
+                                     kMaxEmailLength, " bytes"));
+    return;
+  }
   const size_t at = value.find('@');
-  const bool valid = value.size() <= kMaxEmailLength && at != 0 &&
-                     at != absl::string_view::npos &&
+  const bool valid = at != 0 && at != absl::string_view::npos &&
                      value.find('@', at + 1) == absl::string_view::npos &&
                      !HasControlOrSpace(value) &&
                      value.find('.', at + 2) != absl::string_view::npos &&

@@ -20,7 +20,7 @@ namespace {
 
 // Room for the other fields of a CreateDocument request next to the
 // largest content.
-constexpr int kMessageOverheadBytes = 1 << 20;
+constexpr int64_t kMessageOverheadBytes = 1 << 20;
 
 // Brings the shared schema up to date, or checks that it is.
 absl::Status PrepareSharedStore(storage::SharedStore& store, bool migrate) {
@@ -93,8 +93,11 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
   // gRPC sets SO_REUSEPORT by default, so a second server on a busy port
   // would start and silently take half of the calls.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Up to twice the document limit reaches the validation, which names
+  // the field and the limit; only larger messages get gRPC's own
+  // RESOURCE_EXHAUSTED.
   builder.SetMaxReceiveMessageSize(static_cast<int>(
-      std::min<int64_t>(options.max_document_bytes + kMessageOverheadBytes,
+      std::min<int64_t>(2 * options.max_document_bytes + kMessageOverheadBytes,
                         std::numeric_limits<int>::max())));
   server->health_service_ = std::make_unique<HealthServiceImpl>();
   builder.RegisterService(server->health_service_.get());

@@ -65,7 +65,8 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
                     RequestContextRegistry* contexts, bool access_log)
       : info_(info),
         // Copied now: when gRPC destroys this interceptor at the end of the
-        // call, the method name that `info` points to may be freed.
+        // call, the method name that `info` points to may be freed. For a
+        // method the server does not serve, gRPC 1.51 names it "unknown".
         method_(info->method() != nullptr ? info->method() : ""),
         call_(info->server_context()),
         tenants_(tenants),

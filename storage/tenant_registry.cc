@@ -14,7 +14,7 @@ namespace tenantry::storage {
 absl::StatusOr<TenantRecord> TenantRegistry::Create(
     const TenantRecord& tenant) {
   TENANTRY_RETURN_IF_ERROR(ValidateTenantId(tenant.id));
-  absl::MutexLock lock(&lifecycle_mutex_);
+  absl::WriterMutexLock lock(&lifecycle_mutex_);
 
   absl::StatusOr<TenantRecord> existing = shared_store_->GetTenant(tenant.id);
   if (existing.ok()) {
@@ -56,7 +56,7 @@ absl::StatusOr<TenantRecord> TenantRegistry::Create(
 absl::Status TenantRegistry::Delete(absl::string_view tenant_id,
                                     std::optional<int64_t> expected_revision) {
   TENANTRY_RETURN_IF_ERROR(ValidateTenantId(tenant_id));
-  absl::MutexLock lock(&lifecycle_mutex_);
+  absl::WriterMutexLock lock(&lifecycle_mutex_);
 
   TENANTRY_ASSIGN_OR_RETURN(const TenantRecord tenant,
                             shared_store_->GetTenant(tenant_id));
@@ -97,17 +97,24 @@ absl::StatusOr<std::shared_ptr<TenantDatabase>> TenantRegistry::OpenDatabase(
   TENANTRY_RETURN_IF_ERROR(ValidateTenantId(tenant_id));
   absl::StatusOr<std::shared_ptr<TenantDatabase>> database =
       cache_->Get(tenant_id);
-  if (!absl::IsNotFound(database.status())) return database;
-  // A DeleteTenant that ran since the call resolved its tenant removes
-  // the file before the row.
-  absl::Status registered = shared_store_->GetTenant(tenant_id).status();
-  if (!registered.ok()) return registered;
-  // Registered without a file: the data directory lost it. The message
-  // leaves out the server's path; operators find it from the tenant id.
-  return absl::InternalError(absl::StrCat(
-      "the database file of tenant \"", tenant_id,
-      "\" is missing from the data directory; restore it from a backup or "
-      "delete the tenant"));
+  if (database.ok()) return database;
+
+  // A DeleteTenant that ran since the call resolved its tenant removes the
+  // files while this call opens them, which fails in several ways. Under
+  // the lifecycle lock no create or delete runs, so check the row and try
+  // once more.
+  absl::ReaderMutexLock lock(&lifecycle_mutex_);
+  TENANTRY_RETURN_IF_ERROR(shared_store_->GetTenant(tenant_id).status());
+  database = cache_->Get(tenant_id);
+  if (absl::IsNotFound(database.status())) {
+    // Registered without a file: the data directory lost it. The message
+    // leaves out the server's path; operators find it from the tenant id.
+    return absl::InternalError(absl::StrCat(
+        "the database file of tenant \"", tenant_id,
+        "\" is missing from the data directory; restore it from a backup or "
+        "delete the tenant"));
+  }
+  return database;
 }
 
 }  // namespace tenantry::storage

@@ -52,6 +52,8 @@ class TenantRegistry {
  private:
   SharedStore* const shared_store_;
   TenantCache* const cache_;
+  // Held for writing by Create and Delete, and for reading by
+  // OpenDatabase when a file is missing.
   absl::Mutex lifecycle_mutex_;
 };
 

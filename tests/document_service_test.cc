@@ -387,7 +387,8 @@ TEST_F(DocumentServiceTest, ListDocumentsFullViewIncludesContent) {
 }
 
 TEST_F(DocumentServiceTest, ListDocumentsFullViewSplitsLargePages) {
-  // Five 1 MiB documents: a FULL page stops at 3 MiB of content.
+  // Five 1 MiB documents: a FULL page stops before 3 MiB encoded, which
+  // two documents and their other fields reach.
   const std::string megabyte(1 << 20, 'x');
   std::vector<std::string> created;
   for (int i = 0; i < 5; ++i) {
@@ -415,8 +416,37 @@ TEST_F(DocumentServiceTest, ListDocumentsFullViewSplitsLargePages) {
     request.set_page_token(response.next_page_token());
   }
 
-  EXPECT_EQ(page_sizes, (std::vector<int>{3, 2}));
+  EXPECT_EQ(page_sizes, (std::vector<int>{2, 2, 1}));
   EXPECT_EQ(listed, created);
+}
+
+TEST_F(DocumentServiceTest, ListDocumentsPagesStayUnderFourMebibytes) {
+  // 1000 documents whose content totals under 3 MiB but whose titles,
+  // 500 three-byte characters each, push a full page past 4 MiB.
+  std::string title;
+  for (int i = 0; i < 500; ++i) title += "\xe6\x96\x87";
+  const std::string content(2900, 'c');
+  for (int i = 0; i < 1000; ++i) {
+    server_->CreateDocument(kTenant, NewDocument(title, content));
+  }
+  ListDocumentsRequest request;
+  request.set_parent(TenantName(kTenant));
+  request.set_view(tenantry::v1::FULL);
+  request.set_page_size(1000);
+  int listed = 0;
+
+  for (int pages = 0; pages < 10; ++pages) {
+    ListDocumentsResponse response;
+    const grpc::Status status = ListDocuments(request, &response);
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::OK)
+        << status.error_message();
+    EXPECT_LE(response.ByteSizeLong(), size_t{3} << 20);
+    listed += response.documents_size();
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+
+  EXPECT_EQ(listed, 1000);
 }
 
 TEST_F(DocumentServiceTest, ListDocumentsFiltersByOwner) {

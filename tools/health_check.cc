@@ -49,6 +49,12 @@ int main(int argc, char** argv) {
   grpc::health::v1::HealthCheckResponse response;
   const grpc::Status status = stub->Check(&context, request, &response);
 
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    std::cerr << "health_check: " << absl::GetFlag(FLAGS_address)
+              << " answered that it has no such service: "
+              << status.error_message() << "\n";
+    return EXIT_FAILURE;
+  }
   if (!status.ok()) {
     std::cerr << "health_check: " << absl::GetFlag(FLAGS_address)
               << " did not answer: " << status.error_message() << "\n";

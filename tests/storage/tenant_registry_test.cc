@@ -1,9 +1,11 @@
 #include "storage/tenant_registry.h"
 
+#include <atomic>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -122,6 +124,33 @@ TEST_F(TenantRegistryTest, OpenAfterDeleteIsNotFound) {
   auto database = registry_->OpenDatabase("acme");
 
   EXPECT_EQ(database.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TenantRegistryTest, OpenRacingDeleteIsOkOrNotFound) {
+  constexpr int kRounds = 20;
+  constexpr int kThreads = 4;
+  std::atomic<int> other_codes{0};
+  for (int round = 0; round < kRounds; ++round) {
+    ASSERT_TRUE(registry_->Create(NewTenant("victim")).ok());
+    std::atomic<bool> deleted{false};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < kThreads; ++t) {
+      readers.emplace_back([&] {
+        // Keep opening until the delete is done, at most 10000 times.
+        for (int i = 0; i < 10000 && !deleted.load(); ++i) {
+          absl::Status status = registry_->OpenDatabase("victim").status();
+          if (!status.ok() && !absl::IsNotFound(status)) {
+            ++other_codes;
+            ADD_FAILURE() << status;
+          }
+        }
+      });
+    }
+    ASSERT_TRUE(registry_->Delete("victim", std::nullopt).ok());
+    deleted = true;
+    for (std::thread& reader : readers) reader.join();
+  }
+  EXPECT_EQ(other_codes.load(), 0);
 }
 
 TEST_F(TenantRegistryTest, UnregisteredTenantMessageSaysWhatToDo) {
