@@ -6,7 +6,10 @@
 #
 # Writes, under OUT_DIR:
 #   gopath/src/tenantry.dev/gen/tenantry/v1/  messages, gRPC stubs, handlers
-#   gopath/src/tenantry.dev/gateway/          main.go and openapi.json
+#   gopath/src/tenantry.dev/gateway/          the gateway's Go files and
+#                                             openapi.json
+#   swagger/                                  protoc-gen-swagger's output
+#                                             and the descriptor set
 #   gocache/                                  Go's build cache
 #   tenantry_gateway                          the binary
 #
@@ -14,7 +17,8 @@
 # (golang/protobuf APIv1, which has plugins=grpc), protoc-gen-grpc-gateway
 # and protoc-gen-swagger 1.6.4, and the Go sources in /usr/share/gocode.
 # Those sources have no go.mod files, so Go builds in GOPATH mode and
-# downloads nothing.
+# downloads nothing. gateway/fix_openapi.py, run with /usr/bin/python3,
+# makes protoc-gen-swagger's output valid OpenAPI 2.0.
 set -euo pipefail
 
 if (($# != 1)); then
@@ -49,20 +53,25 @@ done
 # go_package "tenantry.dev/gen/tenantry/v1" places the Go files under
 # gopath/src. allow_patch_feature=false stops the generated PATCH handlers
 # from adding the body's fields to an update_mask given in the query.
-# main.go builds the mask from the body only when the query has none.
-# allow_merge writes one OpenAPI file for all four services.
+# requests.go builds the mask from the body only when the query has none.
+# allow_merge writes one OpenAPI file for all four services. The
+# descriptor set gives fix_openapi.py each RPC's request fields and HTTP
+# rule.
 (
   cd "$repo/proto"
   protoc -I . -I "$googleapis" -I /usr/include \
     --go_out="plugins=grpc,$import_map:$gopath/src" \
     --grpc-gateway_out="logtostderr=true,allow_patch_feature=false,$import_map:$gopath/src" \
     --swagger_out="logtostderr=true,allow_merge=true,merge_file_name=tenantry:$out/swagger" \
+    --descriptor_set_out="$out/swagger/tenantry.pb" \
     "${protos[@]}"
 )
 
 # go:embed rejects symbolic links, so the sources are copied.
-cp "$repo/gateway/main.go" "$package/main.go"
-cp "$out/swagger/tenantry.swagger.json" "$package/openapi.json"
+cp "$repo"/gateway/*.go "$package/"
+/usr/bin/python3 "$repo/gateway/fix_openapi.py" \
+  "$out/swagger/tenantry.swagger.json" "$out/swagger/tenantry.pb" \
+  "$package/openapi.json"
 
 # GOCACHE points into OUT_DIR and GOENV=off skips the user's go env file,
 # so the build also works with HOME unset or read-only. GOFLAGS is cleared

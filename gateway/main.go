@@ -4,18 +4,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
 	"flag"
-	"io"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,35 +22,68 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	tenantryv1 "tenantry.dev/gen/tenantry/v1"
 )
 
 // openAPI is the OpenAPI 2.0 description of all four services, generated
-// by protoc-gen-swagger.
+// by protoc-gen-swagger and rewritten by fix_openapi.py.
 //
 //go:embed openapi.json
 var openAPI []byte
 
 const tenantHeader = "x-tenant-id"
 
-func main() {
-	listen := flag.String("listen", "127.0.0.1:8080", "host:port to serve HTTP on; port 0 picks a free port")
-	backend := flag.String("backend", "127.0.0.1:50051", "host:port of tenantry_server's gRPC endpoint")
-	grace := flag.Duration("shutdown_grace", 10*time.Second, "how long requests in flight may finish after SIGINT or SIGTERM")
-	flag.Parse()
+// defaultMaxBodyBytes fits a document at the server's default
+// --max_document_bytes (4 MiB less 64 KiB) in base64, which is 4/3 of
+// its size, with the other fields of the JSON body: 6 MiB.
+const defaultMaxBodyBytes = 6 << 20
 
-	// grpc-gateway 1.6.4 reads the error writer from this package variable.
+// defaultMaxResponseBytes is the largest gRPC response the gateway takes
+// from the server: four times gRPC's default of 4 MiB, room for a server
+// whose --max_document_bytes was raised.
+const defaultMaxResponseBytes = 16 << 20
+
+// config is the command line of tenantry_gateway.
+type config struct {
+	listen        string
+	backend       string
+	shutdownGrace time.Duration
+	maxBodyBytes  int64
+	// maxResponseBytes limits each gRPC response from the server.
+	maxResponseBytes int
+}
+
+// exitUsage is the exit code for an invalid command line, as Go's flag
+// package uses it.
+const exitUsage = 2
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		// The flag package has already printed its own parse errors.
+		var invalid invalidFlagError
+		if errors.As(err, &invalid) {
+			fmt.Fprintf(os.Stderr, "tenantry_gateway: %v\n", err)
+		}
+		os.Exit(exitUsage)
+	}
+
+	// grpc-gateway 1.6.4 reads its error writers from these package
+	// variables: HTTPError for failed calls, OtherErrorHandler for
+	// requests that match no route.
 	runtime.HTTPError = writeHTTPError
+	runtime.OtherErrorHandler = writeRoutingError
 
 	// Dialing is lazy: the gateway starts while the backend is down, and
 	// calls made meanwhile fail with UNAVAILABLE (HTTP 503). After a failed
 	// connection attempt gRPC waits before the next one; the default
 	// backoff starts at 1 s and grows to 120 s, which would keep answering
 	// 503 long after the server is back, so these waits stay short.
-	conn, err := grpc.Dial(*backend, grpc.WithInsecure(),
+	conn, err := grpc.Dial(cfg.backend, grpc.WithInsecure(),
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff: backoff.Config{
 				BaseDelay:  100 * time.Millisecond,
@@ -60,38 +92,40 @@ func main() {
 				MaxDelay:   2 * time.Second,
 			},
 			MinConnectTimeout: 5 * time.Second,
-		}))
+		}),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.maxResponseBytes)),
+		grpc.WithUnaryInterceptor(markSentToBackend))
 	if err != nil {
-		log.Fatalf("invalid --backend %q: %v", *backend, err)
+		log.Fatalf("invalid --backend %q: %v", cfg.backend, err)
 	}
 	defer conn.Close()
 
-	listener, err := net.Listen("tcp", *listen)
+	listener, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
-		log.Fatalf("failed to listen on --listen %q: %v", *listen, err)
+		log.Fatalf("failed to listen on --listen %q: %v", cfg.listen, err)
 	}
 	server := &http.Server{
-		Handler:           newHandler(conn),
+		Handler:           newHandler(conn, cfg.maxBodyBytes),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
-	log.Printf("tenantry_gateway listening on %s (port %d), backend %s",
-		listener.Addr(), listener.Addr().(*net.TCPAddr).Port, *backend)
+	log.Printf("tenantry_gateway listening on %s (port %d), backend %s, max body %d bytes",
+		listener.Addr(), listener.Addr().(*net.TCPAddr).Port, cfg.backend, cfg.maxBodyBytes)
 
 	select {
 	case err := <-served:
 		log.Fatalf("HTTP server failed: %v", err)
 	case sig := <-stop:
-		log.Printf("received %v; stopping, waiting up to %v for requests in flight", sig, *grace)
+		log.Printf("received %v; stopping, waiting up to %v for requests in flight", sig, cfg.shutdownGrace)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), *grace)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
 	defer cancel()
 	if err := server.Shutdown(ctx); err != nil {
-		log.Printf("cutting off requests still in flight after %v: %v", *grace, err)
+		log.Printf("cutting off requests still in flight after %v: %v", cfg.shutdownGrace, err)
 		server.Close()
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
@@ -100,9 +134,99 @@ func main() {
 	log.Print("tenantry_gateway stopped")
 }
 
+// invalidFlagError is a flag value that parsed but is out of range.
+type invalidFlagError struct {
+	message string
+}
+
+func (e invalidFlagError) Error() string { return e.message }
+
+// parseFlags parses and validates the command line. It returns
+// flag.ErrHelp for -help, an invalidFlagError for a value out of range,
+// and another error, which the flag package has already printed, for a
+// value that does not parse.
+func parseFlags(args []string) (config, error) {
+	var cfg config
+	flags := flag.NewFlagSet("tenantry_gateway", flag.ContinueOnError)
+	flags.StringVar(&cfg.listen, "listen", "127.0.0.1:8080",
+		"host:port to serve HTTP on; port 0 picks a free port")
+	flags.StringVar(&cfg.backend, "backend", "127.0.0.1:50051",
+		"host:port of tenantry_server's gRPC endpoint, with a port from 1 to 65535; an IPv6 host goes in brackets, as in [::1]:50051")
+	flags.DurationVar(&cfg.shutdownGrace, "shutdown_grace", 10*time.Second,
+		"how long requests in flight may finish after SIGINT or SIGTERM, 0s or more")
+	flags.Int64Var(&cfg.maxBodyBytes, "max_body_bytes", defaultMaxBodyBytes,
+		"largest request body accepted, in bytes; a larger one gets HTTP 413")
+	flags.IntVar(&cfg.maxResponseBytes, "max_response_bytes", defaultMaxResponseBytes,
+		"largest gRPC response accepted from the server, in bytes; raise it with the server's --max_document_bytes")
+	if err := flags.Parse(args); err != nil {
+		return config{}, err
+	}
+
+	if flags.NArg() > 0 {
+		return config{}, invalidFlagError{fmt.Sprintf(
+			"unexpected argument %q: tenantry_gateway takes only flags, each written as --name=value, for example --backend=127.0.0.1:50051",
+			flags.Arg(0))}
+	}
+	if cfg.shutdownGrace < 0 {
+		return config{}, invalidFlagError{fmt.Sprintf(
+			"invalid --shutdown_grace=%v: it must be 0s or more, for example --shutdown_grace=10s",
+			cfg.shutdownGrace)}
+	}
+	if problem := backendAddressProblem(cfg.backend); problem != "" {
+		return config{}, invalidFlagError{fmt.Sprintf(
+			"invalid --backend=%q: %s; use host:port with a port from 1 to 65535, for example --backend=127.0.0.1:50051 or --backend=[::1]:50051",
+			cfg.backend, problem)}
+	}
+	if cfg.maxResponseBytes < 1 {
+		return config{}, invalidFlagError{fmt.Sprintf(
+			"invalid --max_response_bytes=%d: it must be at least 1, for example --max_response_bytes=%d",
+			cfg.maxResponseBytes, defaultMaxResponseBytes)}
+	}
+	if cfg.maxBodyBytes < 1 {
+		return config{}, invalidFlagError{fmt.Sprintf(
+			"invalid --max_body_bytes=%d: it must be at least 1, for example --max_body_bytes=%d",
+			cfg.maxBodyBytes, defaultMaxBodyBytes)}
+	}
+	return cfg, nil
+}
+
+// backendAddressProblem returns why address is not host:port with a port
+// from 1 to 65535, or "" if it is. grpc.Dial accepts nearly any string as
+// a target and fails only when it connects, so the gateway would start
+// and return 503 for every call.
+func backendAddressProblem(address string) string {
+	if strings.Contains(address, "://") || strings.HasPrefix(address, "unix:") {
+		return "it is a URL or resolver target, not host:port"
+	}
+	if !strings.HasPrefix(address, "[") && strings.Count(address, ":") > 1 {
+		return "an IPv6 host must be in brackets"
+	}
+	if !strings.Contains(address, ":") || strings.HasSuffix(address, "]") {
+		return "the port is missing"
+	}
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return "it is not host:port"
+	}
+	if host == "" {
+		return "the host is missing"
+	}
+	if port == "" {
+		return "the port is missing"
+	}
+	number, err := strconv.Atoi(port)
+	if err != nil || strings.HasPrefix(port, "+") || strings.HasPrefix(port, "-") {
+		return fmt.Sprintf("port %q is not a number", port)
+	}
+	if number < 1 || number > 65535 {
+		return fmt.Sprintf("port %d is out of range", number)
+	}
+	return ""
+}
+
 // newHandler returns the HTTP handler of the four services and of
-// GET /openapi.json.
-func newHandler(conn *grpc.ClientConn) http.Handler {
+// GET /openapi.json. Every request body is limited to maxBodyBytes.
+func newHandler(conn *grpc.ClientConn, maxBodyBytes int64) http.Handler {
 	gateway := runtime.NewServeMux(
 		// Field names as in the protos (full_name), and fields with default
 		// values in the output, such as "state": "STATE_UNSPECIFIED".
@@ -125,57 +249,8 @@ func newHandler(conn *grpc.ClientConn) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/openapi.json", serveOpenAPI)
-	mux.Handle("/", withBodyUpdateMask(gateway))
-	return mux
-}
-
-// withBodyUpdateMask gives a PATCH request without an update_mask query
-// parameter the mask of every field in its JSON body, with nested fields
-// as dotted paths. An update_mask in the query is used as it is.
-//
-// generate.sh turns off grpc-gateway's allow_patch_feature, which builds
-// the same mask from the body, because grpc-gateway 1.6.4 also adds the
-// body's fields to a mask given in the query. A field outside that mask
-// would then be updated.
-func withBodyUpdateMask(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPatch || hasUpdateMaskParameter(r.URL.Query()) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			log.Printf("%s %s: failed to read the request body: %v", r.Method, r.URL.Path, err)
-			http.Error(w, "failed to read the request body: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		// Invalid JSON gets no mask here, and the generated handler
-		// returns 400 for it.
-		mask, err := runtime.FieldMaskFromRequestBody(bytes.NewReader(body))
-		if err == nil && len(mask.GetPaths()) > 0 {
-			query := r.URL.Query()
-			query.Set("update_mask", strings.Join(mask.GetPaths(), ","))
-			r.URL.RawQuery = query.Encode()
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// hasUpdateMaskParameter reports whether the query sets the update_mask
-// field, in any of the forms that grpc-gateway reads: update_mask,
-// updateMask, update_mask.paths or update_mask[...].
-func hasUpdateMaskParameter(query url.Values) bool {
-	for key := range query {
-		field := key
-		if i := strings.IndexAny(key, ".["); i >= 0 {
-			field = key[:i]
-		}
-		if field == "update_mask" || field == "updateMask" {
-			return true
-		}
-	}
-	return false
+	mux.Handle("/", withUpdateMask(gateway))
+	return withBodyLimit(maxBodyBytes, mux)
 }
 
 // matchIncomingHeader forwards the X-Tenant-ID header, in any letter case,
@@ -192,41 +267,9 @@ func matchIncomingHeader(key string) (string, bool) {
 func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed; use GET", http.StatusMethodNotAllowed)
+		writeRoutingError(w, r, "", http.StatusMethodNotAllowed)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(openAPI)
-}
-
-// writeHTTPError logs a failed call and writes it as grpc-gateway's
-// DefaultHTTPError does, with the body {"error", "message", "code",
-// "details"}. The exception is FAILED_PRECONDITION: it becomes 400 Bad
-// Request, the mapping that google/rpc/code.proto gives. grpc-gateway
-// sends 412 Precondition Failed, which HTTP uses for failed conditional
-// headers such as If-Match.
-func writeHTTPError(ctx context.Context, mux *runtime.ServeMux, marshaler runtime.Marshaler,
-	w http.ResponseWriter, r *http.Request, err error) {
-	code := status.Code(err)
-	httpStatus := runtime.HTTPStatusFromCode(code)
-	if code == codes.FailedPrecondition {
-		httpStatus = http.StatusBadRequest
-		w = preconditionStatusWriter{w}
-	}
-	log.Printf("%s %s tenant=%q: HTTP %d, gRPC %v: %s",
-		r.Method, r.URL.Path, r.Header.Get(tenantHeader), httpStatus, code, status.Convert(err).Message())
-	runtime.DefaultHTTPError(ctx, mux, marshaler, w, r, err)
-}
-
-// preconditionStatusWriter writes 400 Bad Request in place of 412
-// Precondition Failed and passes every other status through.
-type preconditionStatusWriter struct {
-	http.ResponseWriter
-}
-
-func (w preconditionStatusWriter) WriteHeader(code int) {
-	if code == http.StatusPreconditionFailed {
-		code = http.StatusBadRequest
-	}
-	w.ResponseWriter.WriteHeader(code)
 }

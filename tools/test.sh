@@ -38,3 +38,4 @@ bazel test --test_env=TENANTRY_TEST_POSTGRES_URL="$postgres_url" \
 bazel build //services:tenantry_server //tools:tenantctl //tools:health_check \
   //gateway:tenantry_gateway
 /usr/bin/python3 tools/check_containers.py
+/usr/bin/python3 tools/check_containers.py --self-test

@@ -8,21 +8,32 @@ gateway. TEST_NAME selects test classes or methods as unittest does.
 rest_test.sh runs every class but BackendDownTest while the server is up,
 then stops the server and runs BackendDownTest.
 
-Only Python's standard library is used, so Debian's /usr/bin/python3 runs
-it without extra packages.
+Environment variables that rest_test.sh sets:
+  GATEWAY_BINARY   tenantry_gateway, for the tests that start their own
+  BACKEND_ADDRESS  host:port of the running tenantry_server
+  GATEWAY_PID      process id of the gateway at GATEWAY_URL
+
+Besides Python's standard library, FakeBackendTest uses grpcio from
+Debian's python3-grpcio, which tools/packages.txt installs.
 """
 
 import base64
+import concurrent.futures
 import http.client
 import json
+import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import urllib.parse
 import uuid
+
+import grpc
 
 # Set from the command line before unittest runs.
 GATEWAY_URL = ""
@@ -39,9 +50,22 @@ UNKNOWN_ID = "00000000000000000000000000"
 INVALID_ARGUMENT = 3
 NOT_FOUND = 5
 ALREADY_EXISTS = 6
+RESOURCE_EXHAUSTED = 8
 FAILED_PRECONDITION = 9
 ABORTED = 10
+UNIMPLEMENTED = 12
 UNAVAILABLE = 14
+
+# The gateway's default --max_body_bytes and its longest error message.
+DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024
+MAX_MESSAGE_BYTES = 300
+
+# Starts the message of every error that the gateway finds before the
+# request reaches the server.
+INVALID_REQUEST = "invalid request: "
+
+# The server's default --max_document_bytes: 4 MiB less 64 KiB.
+DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024 - 64 * 1024
 
 
 class Response:
@@ -60,13 +84,15 @@ class Response:
         return f"HTTP {self.status}: {self.text[:2000]}"
 
 
-def call(method, path, body=None, tenant=None, headers=()):
+def call(method, path, body=None, tenant=None, headers=(), raw_body=None,
+         base_url=None):
     """Send one request to the gateway and return its Response.
 
-    tenant, if set, goes in an X-Tenant-ID header. headers is a sequence
-    of (name, value) pairs, so that a header may appear twice.
+    body is sent as JSON, raw_body as it is. tenant, if set, goes in an
+    X-Tenant-ID header. headers is a sequence of (name, value) pairs, so
+    that a header may appear twice. base_url replaces GATEWAY_URL.
     """
-    url = urllib.parse.urlsplit(GATEWAY_URL)
+    url = urllib.parse.urlsplit(base_url or GATEWAY_URL)
     connection = http.client.HTTPConnection(
         url.hostname, url.port, timeout=REQUEST_TIMEOUT
     )
@@ -79,6 +105,8 @@ def call(method, path, body=None, tenant=None, headers=()):
         if body is not None:
             payload = json.dumps(body).encode("utf-8")
             all_headers.append(("Content-Type", "application/json"))
+        if raw_body is not None:
+            payload = raw_body
         all_headers.append(("Content-Length", str(len(payload))))
         for name, value in all_headers:
             connection.putheader(name, value)
@@ -87,6 +115,90 @@ def call(method, path, body=None, tenant=None, headers=()):
         return Response(response.status, response.headers, response.read())
     finally:
         connection.close()
+
+
+def call_chunked(method, path, chunks, tenant=None, base_url=None):
+    """Send a body without Content-Length, in chunks, and return the
+    Response, or None if the gateway closed the connection before it
+    sent a response.
+
+    The gateway may respond and close before the last chunk is sent, so a
+    failed send is ignored and the response is still read.
+    """
+    url = urllib.parse.urlsplit(base_url or GATEWAY_URL)
+    connection = http.client.HTTPConnection(
+        url.hostname, url.port, timeout=REQUEST_TIMEOUT
+    )
+    try:
+        connection.putrequest(method, path)
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Transfer-Encoding", "chunked")
+        if tenant is not None:
+            connection.putheader("X-Tenant-ID", tenant)
+        connection.endheaders()
+        try:
+            for chunk in chunks:
+                connection.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            connection.send(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            response = connection.getresponse()
+            return Response(response.status, response.headers,
+                            response.read())
+        except (ConnectionResetError, http.client.RemoteDisconnected):
+            return None
+    finally:
+        connection.close()
+
+
+def document_body(content_bytes, title="Large document"):
+    """Return the JSON body of a document with content_bytes of content."""
+    content = base64.b64encode(b"x" * content_bytes).decode("ascii")
+    return json.dumps({"title": title, "content": content}).encode("ascii")
+
+
+class Gateway:
+    """A tenantry_gateway that a test starts on a free 127.0.0.1 port."""
+
+    def __init__(self, backend, *flags):
+        self.log = tempfile.NamedTemporaryFile(
+            mode="w+", prefix="gateway-", suffix=".log")
+        self.process = subprocess.Popen(
+            [os.environ["GATEWAY_BINARY"], "--listen=127.0.0.1:0",
+             f"--backend={backend}", *flags],
+            stdout=subprocess.DEVNULL, stderr=self.log)
+        port = None
+        # At most 100 tries, 10 seconds.
+        for _ in range(100):
+            self.log.seek(0)
+            match = re.search(r"listening on .* \(port (\d+)\)",
+                              self.log.read())
+            if match:
+                port = match.group(1)
+                break
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        if port is None:
+            self.stop()
+            raise AssertionError(
+                f"tenantry_gateway did not start; its log:\n{self.output()}")
+        self.url = f"http://127.0.0.1:{port}"
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=REQUEST_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=REQUEST_TIMEOUT)
+        self.log.close()
 
 
 def unique(prefix):
@@ -112,6 +224,17 @@ class GatewayTestCase(unittest.TestCase):
         self.assertEqual(response.json["code"], grpc_code, response)
         self.assertIn(message_part, response.json["message"], response)
         self.assertEqual(response.json["error"], response.json["message"])
+        self.assertEqual(response.json["details"], [], response)
+        self.assertEqual(response.headers["Content-Type"], "application/json")
+
+    def assert_gateway_error(self, response, status, grpc_code,
+                             message_part):
+        """Check an error that the gateway found itself: the error body,
+        the "invalid request: " prefix and the message's length."""
+        self.assert_error(response, status, grpc_code, message_part)
+        message = response.json["message"]
+        self.assertTrue(message.startswith(INVALID_REQUEST), message)
+        self.assertLessEqual(len(message.encode("utf-8")), MAX_MESSAGE_BYTES)
 
     def create_user(self, display_name="Test User"):
         email = unique("rest-") + "@example.com"
@@ -369,6 +492,92 @@ class UpdateMaskTest(GatewayTestCase):
 
         self.assert_error(response, 400, INVALID_ARGUMENT, "no_such_field")
 
+    def assert_repeated_mask_form(self, query):
+        """PATCH with query, which names bio and full_name, and check that
+        exactly those two fields change."""
+        profile = self.create_profile(
+            full_name="Old Name", bio="Old bio", phone="+84 111")
+
+        response = call(
+            "PATCH",
+            f"/v1/{profile['name']}?{query}",
+            {"full_name": "New Name", "bio": "New bio", "phone": "+84 222"},
+            tenant="dev_tenant",
+        )
+
+        self.assert_status(response, 200)
+        self.assertEqual(response.json["full_name"], "New Name")
+        self.assertEqual(response.json["bio"], "New bio")
+        self.assertEqual(response.json["phone"], "+84 111")
+
+    def test_repeated_query_mask(self):
+        self.assert_repeated_mask_form("update_mask=bio&update_mask=full_name")
+
+    def test_repeated_camel_case_mask(self):
+        self.assert_repeated_mask_form("updateMask=bio&updateMask=full_name")
+
+    def test_mask_paths_form(self):
+        self.assert_repeated_mask_form(
+            "update_mask.paths=bio&update_mask.paths=full_name")
+
+    def test_mixed_mask_forms(self):
+        self.assert_repeated_mask_form("update_mask=bio&updateMask=full_name")
+
+    def test_bracket_mask_rejected(self):
+        profile = self.create_profile(bio="Old bio")
+
+        response = call(
+            "PATCH",
+            f"/v1/{profile['name']}?update_mask[0]=bio",
+            {"bio": "New bio"},
+            tenant="dev_tenant",
+        )
+
+        self.assert_gateway_error(response, 400, INVALID_ARGUMENT,
+                                  "update_mask[0]")
+        message = response.json["message"]
+        for form in ["update_mask=a,b", "updateMask=a,b",
+                     "update_mask.paths=a&update_mask.paths=b"]:
+            self.assertIn(form, message)
+        stored = call("GET", f"/v1/{profile['name']}", tenant="dev_tenant")
+        self.assertEqual(stored.json["bio"], "Old bio")
+
+    def test_body_mask_names_sent_key(self):
+        profile = self.create_profile()
+
+        response = call(
+            "PATCH",
+            f"/v1/{profile['name']}",
+            {"bio": "x", "nosuch": "y"},
+            tenant="dev_tenant",
+        )
+
+        self.assert_error(response, 400, INVALID_ARGUMENT, "nosuch")
+        self.assertNotIn("Nosuch", response.json["message"])
+        self.assertFalse(response.json["message"].startswith(INVALID_REQUEST))
+
+    def test_body_mask_camel_case_keys(self):
+        profile = self.create_profile(
+            full_name="Old Name",
+            bio="Kept bio",
+            privacy_settings={"visibility": "PUBLIC", "allow_interaction": True},
+        )
+
+        response = call(
+            "PATCH",
+            f"/v1/{profile['name']}",
+            {"fullName": "New Name",
+             "privacySettings": {"visibility": "PRIVATE"}},
+            tenant="dev_tenant",
+        )
+
+        self.assert_status(response, 200)
+        self.assertEqual(response.json["full_name"], "New Name")
+        self.assertEqual(response.json["bio"], "Kept bio")
+        settings = response.json["privacy_settings"]
+        self.assertEqual(settings["visibility"], "PRIVATE")
+        self.assertEqual(settings["allow_interaction"], True)
+
 
 class ErrorMappingTest(GatewayTestCase):
     """gRPC status codes as HTTP statuses, with the message in the body."""
@@ -512,7 +721,17 @@ class ErrorMappingTest(GatewayTestCase):
 
     def test_unmatched_path_404(self):
         response = call("GET", "/v1/no/such/path")
-        self.assert_status(response, 404)
+        self.assert_gateway_error(response, 404, NOT_FOUND, "/v1/no/such/path")
+        self.assertIn("/openapi.json", response.json["message"])
+
+    def test_wrong_method_405(self):
+        response = call("PUT", "/v1/users", {"email": "x@example.com"})
+        self.assert_gateway_error(response, 405, UNIMPLEMENTED, "PUT")
+        self.assertIn("/v1/users", response.json["message"])
+
+    def test_long_unmatched_path_cut(self):
+        response = call("GET", "/v1/" + "x" * 10000)
+        self.assert_gateway_error(response, 404, NOT_FOUND, "/v1/xxx")
 
 
 class TenantHeaderTest(GatewayTestCase):
@@ -554,17 +773,22 @@ class OpenApiTest(GatewayTestCase):
         self.assertEqual(response.headers["Content-Type"], "application/json")
         spec = response.json
         self.assertEqual(spec["swagger"], "2.0")
-        # protoc-gen-swagger 1.6.4 keeps the path templates of the
-        # google.api.http annotations as keys.
+        self.assertEqual(spec["info"]["title"], "Tenantry API")
+        self.assertEqual(spec["info"]["version"], "v1")
+        # fix_openapi.py turns each * of a google.api.http template into a
+        # parameter named after its collection.
         for path in [
             "/v1/tenants",
-            "/v1/{name=tenants/*}",
+            "/v1/tenants/{tenant}",
+            "/v1/tenants/{tenant}:checkDatabase",
             "/v1/users",
-            "/v1/{name=users/*}",
-            "/v1/{parent=tenants/*}/profiles",
-            "/v1/{profile.name=tenants/*/profiles/*}",
-            "/v1/{parent=tenants/*}/documents",
-            "/v1/{name=tenants/*/documents/*}",
+            "/v1/users/{user}",
+            "/v1/tenants/{tenant}/profiles",
+            "/v1/tenants/{tenant}/profiles/{profile}",
+            "/v1/tenants/{tenant}/profiles/{profile}/posts",
+            "/v1/tenants/{tenant}/profiles:lookupByUser",
+            "/v1/tenants/{tenant}/documents",
+            "/v1/tenants/{tenant}/documents/{document}",
         ]:
             self.assertIn(path, spec["paths"])
 
@@ -591,7 +815,435 @@ class OpenApiTest(GatewayTestCase):
 
     def test_openapi_rejects_post(self):
         response = call("POST", "/openapi.json", {})
-        self.assert_status(response, 405)
+        self.assert_gateway_error(response, 405, UNIMPLEMENTED, "POST")
+        self.assertEqual(response.headers["Allow"], "GET, HEAD")
+
+
+class GatewayErrorTest(GatewayTestCase):
+    """Errors that the gateway finds before the server receives the
+    request: a prefixed message of at most MAX_MESSAGE_BYTES bytes."""
+
+    # Long enough that a message quoting the value in full fails the test.
+    LONG = 10000
+
+    def test_invalid_json(self):
+        body = b'{"email": "' + b"x" * self.LONG + b'" "display_name"}'
+        response = call("POST", "/v1/users", raw_body=body,
+                        headers=[("Content-Type", "application/json")])
+        self.assert_gateway_error(response, 400, INVALID_ARGUMENT, "")
+
+    def test_wrong_type(self):
+        # Go's JSON parser quotes a number that does not fit the field.
+        response = call(
+            "POST", "/v1/users",
+            raw_body=b'{"email": ' + b"9" * self.LONG + b"}",
+            headers=[("Content-Type", "application/json")],
+        )
+        self.assert_gateway_error(response, 400, INVALID_ARGUMENT, "")
+
+    def test_bad_base64(self):
+        response = call(
+            "POST", "/v1/tenants/dev_tenant/documents",
+            {"title": "Bad content", "content": "!" * self.LONG},
+            tenant="dev_tenant",
+        )
+        self.assert_gateway_error(response, 400, INVALID_ARGUMENT, "base64")
+
+    def test_unknown_enum_name(self):
+        user = self.create_user()
+        response = call(
+            "POST", "/v1/tenants/dev_tenant/profiles",
+            {"user": user["name"], "full_name": "Enum",
+             "role": "X" * self.LONG},
+            tenant="dev_tenant",
+        )
+        self.assert_gateway_error(response, 400, INVALID_ARGUMENT, "XXX")
+
+    def test_bad_integer_query(self):
+        response = call("GET", "/v1/users?page_size=" + "9" * self.LONG)
+        # The long value is shortened, so the reason after it stays.
+        self.assert_gateway_error(response, 400, INVALID_ARGUMENT,
+                                  "out of range")
+
+    def test_multibyte_value_cut_whole(self):
+        # Two-byte characters: a cut in the middle of one would leave
+        # invalid UTF-8, which Go's JSON encoder writes as U+FFFD.
+        value = urllib.parse.quote("é" * 5000)
+        response = call("GET", f"/v1/users?page_size={value}")
+        self.assert_gateway_error(response, 400, INVALID_ARGUMENT, "éé")
+        self.assertIn("invalid syntax", response.json["message"])
+        self.assertNotIn("\ufffd", response.json["message"])
+
+    def test_server_error_not_prefixed(self):
+        response = call("GET", f"/v1/users/{UNKNOWN_ID}")
+        self.assert_error(response, 404, NOT_FOUND, UNKNOWN_ID)
+        self.assertFalse(response.json["message"].startswith(INVALID_REQUEST))
+
+
+class BodyLimitTest(GatewayTestCase):
+    """The gateway's --max_body_bytes, at its default of 6 MiB."""
+
+    def over_limit_chunks(self):
+        chunk = b"x" * 65536
+        return [chunk] * (DEFAULT_MAX_BODY_BYTES // len(chunk) + 1)
+
+    def assert_body_too_large(self, response):
+        self.assertIsNotNone(response, "the gateway closed the connection")
+        self.assert_gateway_error(response, 413, RESOURCE_EXHAUSTED,
+                                  str(DEFAULT_MAX_BODY_BYTES))
+        self.assertIn("--max_body_bytes", response.json["message"])
+
+    def test_content_length_over_limit(self):
+        # The request has "Expect: 100-continue" and sends no body, so the
+        # gateway must respond from Content-Length alone.
+        url = urllib.parse.urlsplit(GATEWAY_URL)
+        connection = http.client.HTTPConnection(
+            url.hostname, url.port, timeout=REQUEST_TIMEOUT
+        )
+        try:
+            connection.putrequest("POST", "/v1/tenants/dev_tenant/documents")
+            connection.putheader("X-Tenant-ID", "dev_tenant")
+            connection.putheader("Content-Type", "application/json")
+            connection.putheader("Content-Length",
+                                 str(DEFAULT_MAX_BODY_BYTES + 1))
+            connection.putheader("Expect", "100-continue")
+            connection.endheaders()
+            response = connection.getresponse()
+            response = Response(response.status, response.headers,
+                                response.read())
+        finally:
+            connection.close()
+        self.assert_body_too_large(response)
+
+    def test_chunked_post_over_limit(self):
+        response = call_chunked(
+            "POST", "/v1/tenants/dev_tenant/documents",
+            self.over_limit_chunks(), tenant="dev_tenant")
+        self.assert_body_too_large(response)
+
+    def test_chunked_patch_over_limit(self):
+        # A PATCH without update_mask is read by the gateway itself to
+        # build the mask.
+        profile = self.create_profile()
+        response = call_chunked(
+            "PATCH", f"/v1/{profile['name']}", self.over_limit_chunks(),
+            tenant="dev_tenant")
+        self.assert_body_too_large(response)
+
+    def test_largest_document_fits(self):
+        body = document_body(DEFAULT_MAX_DOCUMENT_BYTES)
+        self.assertLess(len(body), DEFAULT_MAX_BODY_BYTES)
+
+        response = call(
+            "POST", "/v1/tenants/dev_tenant/documents", raw_body=body,
+            tenant="dev_tenant",
+            headers=[("Content-Type", "application/json")],
+        )
+
+        self.assert_status(response, 200)
+        self.assertEqual(response.json["size_bytes"],
+                         str(DEFAULT_MAX_DOCUMENT_BYTES))
+        call("DELETE", f"/v1/{response.json['name']}", tenant="dev_tenant")
+
+    def test_concurrent_large_bodies_memory(self):
+        pid = os.environ.get("GATEWAY_PID")
+        if not pid:
+            self.skipTest("GATEWAY_PID is not set")
+        profile = self.create_profile()
+        # Eight bodies of 20 MiB at once; without a limit the gateway held
+        # them all, several times over.
+        chunk = b"x" * (1024 * 1024)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [
+                pool.submit(call_chunked, "PATCH", f"/v1/{profile['name']}",
+                            [chunk] * 20, "dev_tenant")
+                for _ in range(8)
+            ]
+            responses = [future.result() for future in futures]
+        for response in responses:
+            if response is not None:
+                self.assertEqual(response.status, 413, response)
+
+        with open(f"/proc/{pid}/status", encoding="ascii") as status_file:
+            peak = re.search(r"^VmHWM:\s+(\d+) kB", status_file.read(),
+                             re.MULTILINE)
+        # The gateway read at most 6 MiB of each body. 400 MiB leaves room
+        # for Go's garbage collector and the earlier tests; the unlimited
+        # gateway reached 1.15 GB.
+        self.assertLess(int(peak.group(1)), 400 * 1024)
+
+
+class BackendLimitTest(GatewayTestCase):
+    """The server's gRPC message size limit, behind a gateway whose
+    --max_body_bytes lets the body through."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gateway = Gateway(os.environ["BACKEND_ADDRESS"],
+                              f"--max_body_bytes={32 * 1024 * 1024}")
+        cls.addClassCleanup(cls.gateway.stop)
+
+    def test_server_message_limit_413(self):
+        # The server receives messages of up to about twice its
+        # --max_document_bytes, 9 MB by default.
+        body = document_body(12 * 1024 * 1024)
+
+        response = call(
+            "POST", "/v1/tenants/dev_tenant/documents", raw_body=body,
+            tenant="dev_tenant", base_url=self.gateway.url,
+            headers=[("Content-Type", "application/json")],
+        )
+
+        self.assert_error(response, 413, RESOURCE_EXHAUSTED, "at most")
+        message = response.json["message"]
+        self.assertRegex(message, r"at most \d+ bytes")
+        self.assertNotIn("larger than max", message)
+        self.assertFalse(message.startswith(INVALID_REQUEST))
+
+
+class FakeBackendHandler(grpc.GenericRpcHandler):
+    """Fails every call with the status code and details set on it."""
+
+    def __init__(self):
+        self.code = grpc.StatusCode.UNKNOWN
+        self.details = ""
+
+    def service(self, handler_call_details):
+        return grpc.unary_unary_rpc_method_handler(self.fail)
+
+    def fail(self, request, context):
+        context.abort(self.code, self.details)
+
+
+class FakeBackendTest(GatewayTestCase):
+    """Backend errors that tenantry_server does not send today, from a
+    gRPC server on 127.0.0.1 that fails every call with the status that
+    the test sets."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.handler = FakeBackendHandler()
+        cls.server = grpc.server(
+            concurrent.futures.ThreadPoolExecutor(max_workers=2),
+            handlers=[cls.handler])
+        port = cls.server.add_insecure_port("127.0.0.1:0")
+        cls.server.start()
+        cls.addClassCleanup(cls.server.stop, None)
+        cls.gateway = Gateway(f"127.0.0.1:{port}")
+        cls.addClassCleanup(cls.gateway.stop)
+
+    def fail_with(self, code, details):
+        self.handler.code = code
+        self.handler.details = details
+        return call("GET", f"/v1/users/{UNKNOWN_ID}",
+                    base_url=self.gateway.url)
+
+    def test_cpp_message_limit_413(self):
+        response = self.fail_with(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "Received message larger than max (9000000 vs. 8388608)")
+        self.assert_error(response, 413, RESOURCE_EXHAUSTED,
+                          "at most 8388608 bytes")
+        self.assertNotIn("larger than max", response.json["message"])
+
+    def test_go_message_limit_413(self):
+        response = self.fail_with(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "grpc: received message larger than max (5000000 vs. 4194304)")
+        self.assert_error(response, 413, RESOURCE_EXHAUSTED,
+                          "at most 4194304 bytes")
+
+    def test_other_resource_exhausted_429(self):
+        response = self.fail_with(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                  "tenant quota of 100 documents reached")
+        self.assert_error(response, 429, RESOURCE_EXHAUSTED,
+                          "tenant quota of 100 documents reached")
+
+    def test_long_backend_message_cut(self):
+        response = self.fail_with(grpc.StatusCode.INTERNAL, "é" * 1000)
+        self.assert_status(response, 500)
+        message = response.json["message"]
+        self.assertLessEqual(len(message.encode("utf-8")), MAX_MESSAGE_BYTES)
+        self.assertTrue(message.startswith("ééé"), message)
+        self.assertNotIn("\ufffd", message)
+
+
+class FlagTest(unittest.TestCase):
+    """tenantry_gateway rejects invalid flags with exit code 2."""
+
+    def run_gateway(self, *args):
+        # --listen keeps a command line that wrongly passes off port 8080.
+        return subprocess.run(
+            [os.environ["GATEWAY_BINARY"], "--listen=127.0.0.1:0", *args],
+            capture_output=True, text=True, timeout=REQUEST_TIMEOUT)
+
+    def test_invalid_flags_exit_2(self):
+        cases = [
+            (["--shutdown_grace=-1s"], "--shutdown_grace=-1s"),
+            (["--backend=127.0.0.1"], "the port is missing"),
+            (["--backend=127.0.0.1:"], "the port is missing"),
+            (["--backend=:50051"], "the host is missing"),
+            (["--backend=127.0.0.1:0"], "out of range"),
+            (["--backend=127.0.0.1:65536"], "out of range"),
+            (["--backend=127.0.0.1:grpc"], "not a number"),
+            (["--backend=::1:50051"], "brackets"),
+            (["--backend=dns:///server:50051"], "not host:port"),
+            (["--max_body_bytes=0"], "--max_body_bytes=0"),
+            (["--max_body_bytes=-1"], "--max_body_bytes=-1"),
+            (["extra"], '"extra"'),
+        ]
+        for args, message_part in cases:
+            with self.subTest(args=args):
+                result = self.run_gateway(*args)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertIn(message_part, result.stderr)
+                self.assertIn("for example", result.stderr)
+                self.assertNotIn("listening on", result.stderr)
+
+    def test_backend_message_names_flag(self):
+        result = self.run_gateway("--backend=127.0.0.1:0")
+        self.assertIn("invalid --backend=", result.stderr)
+
+    def test_ipv6_backend_accepted(self):
+        gateway = Gateway("[::1]:50051")
+        gateway.stop()
+
+
+class OpenApiSpecTest(GatewayTestCase):
+    """/openapi.json is OpenAPI 2.0 that a generated client can call."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.spec = call("GET", "/openapi.json").json
+
+    def operations(self):
+        """Yield (path, HTTP method, operation) of every operation."""
+        for path, item in self.spec["paths"].items():
+            for method, operation in item.items():
+                yield path, method, operation
+
+    def find_operation(self, operation_id):
+        matches = [(path, method, operation)
+                   for path, method, operation in self.operations()
+                   if operation["operationId"] == operation_id]
+        self.assertEqual(len(matches), 1, operation_id)
+        return matches[0]
+
+    def test_path_parameters_match_paths(self):
+        for path, method, operation in self.operations():
+            with self.subTest(path=path, method=method):
+                in_path = set(re.findall(r"\{([^}]*)\}", path))
+                declared = {parameter["name"]
+                            for parameter in operation["parameters"]
+                            if parameter["in"] == "path"}
+                self.assertEqual(in_path, declared)
+                for parameter in operation["parameters"]:
+                    if parameter["in"] == "path":
+                        self.assertTrue(parameter["required"])
+
+    def test_no_templates_in_paths(self):
+        for path in self.spec["paths"]:
+            self.assertNotIn("=", path)
+            self.assertNotIn("*", path)
+
+    def test_create_tenant_has_tenant_id(self):
+        _, _, operation = self.find_operation("CreateTenant")
+        query = {parameter["name"]: parameter
+                 for parameter in operation["parameters"]
+                 if parameter["in"] == "query"}
+        self.assertIn("tenant_id", query)
+        self.assertEqual(query["tenant_id"]["type"], "string")
+
+    def test_every_patch_has_update_mask(self):
+        patches = [(path, operation)
+                   for path, method, operation in self.operations()
+                   if method == "patch"]
+        self.assertEqual(len(patches), 4)
+        for path, operation in patches:
+            with self.subTest(path=path):
+                names = {(parameter["name"], parameter["in"])
+                         for parameter in operation["parameters"]}
+                self.assertIn(("update_mask", "query"), names)
+
+    def test_tenant_header_on_tenant_services(self):
+        scoped = 0
+        for path, method, operation in self.operations():
+            headers = [parameter for parameter in operation["parameters"]
+                       if parameter["in"] == "header"]
+            with self.subTest(operation=operation["operationId"]):
+                if set(operation["tags"]) & {"ProfileService",
+                                             "DocumentService"}:
+                    scoped += 1
+                    self.assertEqual(len(headers), 1, headers)
+                    self.assertEqual(headers[0]["name"], "X-Tenant-ID")
+                    self.assertTrue(headers[0]["required"])
+                else:
+                    self.assertEqual(headers, [])
+        self.assertEqual(scoped, 13)
+
+    def build_request(self, operation_id, arguments, body=None):
+        """Return (method, path with query, headers) for a call made only
+        from what the spec declares, as a generated client does."""
+        path, method, operation = self.find_operation(operation_id)
+        arguments = dict(arguments)
+        query = []
+        headers = []
+        for parameter in operation["parameters"]:
+            name = parameter["name"]
+            if parameter["in"] == "body":
+                if parameter.get("required"):
+                    self.assertIsNotNone(body, f"{operation_id} needs a body")
+                continue
+            if name not in arguments:
+                self.assertFalse(parameter.get("required"),
+                                 f"{operation_id} needs {name}")
+                continue
+            value = str(arguments.pop(name))
+            if parameter["in"] == "path":
+                path = path.replace("{" + name + "}",
+                                    urllib.parse.quote(value, safe=""))
+            elif parameter["in"] == "query":
+                query.append((name, value))
+            elif parameter["in"] == "header":
+                headers.append((name, value))
+        self.assertEqual(arguments, {}, "arguments that the spec lacks")
+        if query:
+            path += "?" + urllib.parse.urlencode(query)
+        return method.upper(), self.spec.get("basePath", "") + path, headers
+
+    def test_client_calls_from_spec(self):
+        email = unique("spec-") + "@example.com"
+        method, path, headers = self.build_request(
+            "CreateUser", {}, body={"email": email})
+        response = call(method, path,
+                        {"email": email, "display_name": "Spec User"},
+                        headers=headers)
+        self.assert_status(response, 200)
+        self.assertEqual(response.json["email"], email)
+
+        method, path, headers = self.build_request(
+            "GetTenant", {"tenant": "dev_tenant"})
+        response = call(method, path, headers=headers)
+        self.assert_status(response, 200)
+        self.assertEqual(response.json["name"], "tenants/dev_tenant")
+
+        method, path, headers = self.build_request(
+            "ListProfiles",
+            {"tenant": "dev_tenant", "X-Tenant-ID": "dev_tenant",
+             "page_size": 2})
+        response = call(method, path, headers=headers)
+        self.assert_status(response, 200)
+        self.assertEqual(len(response.json["profiles"]), 2)
+
+    def test_client_creates_tenant_from_spec(self):
+        tenant_id = unique("spec_")
+        method, path, headers = self.build_request(
+            "CreateTenant", {"tenant_id": tenant_id}, body={})
+        response = call(method, path, {"display_name": "Spec tenant"},
+                        headers=headers)
+        self.assert_status(response, 200)
+        self.addCleanup(call, "DELETE", f"/v1/tenants/{tenant_id}")
+        self.assertEqual(response.json["name"], f"tenants/{tenant_id}")
 
 
 class ReadmeExamplesTest(GatewayTestCase):

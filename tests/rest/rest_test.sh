@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Starts tenantry_server with the sample data and tenantry_gateway in front
 # of it, both on free 127.0.0.1 ports, and runs rest_test.py through the
-# gateway. Then stops the server, checks that the gateway returns 503, and
-# stops the gateway with SIGTERM, which must end it cleanly. Both processes
-# are stopped on exit, also when a step fails.
+# gateway. Some of its tests start more gateways from GATEWAY_BINARY. Then
+# stops the server, checks that the gateway returns 503, and stops the
+# gateway with SIGTERM, which must end it cleanly. Both processes are
+# stopped on exit, also when a step fails.
 #
 # Usage: rest_test.sh SERVER TENANTCTL GATEWAY REST_TEST_PY README
 set -euo pipefail
@@ -51,6 +52,9 @@ if [[ -z "$gateway_port" ]]; then
   exit 1
 fi
 url="http://127.0.0.1:$gateway_port"
+export GATEWAY_BINARY="$gateway"
+export BACKEND_ADDRESS="127.0.0.1:$SERVER_PORT"
+export GATEWAY_PID
 
 run_suite() {
   if ! /usr/bin/python3 "$rest_test" "$url" "$readme" "$@"; then
@@ -63,7 +67,8 @@ run_suite() {
 }
 
 run_suite ResourceTest UpdateMaskTest ErrorMappingTest TenantHeaderTest \
-  OpenApiTest ReadmeExamplesTest
+  OpenApiTest OpenApiSpecTest GatewayErrorTest BodyLimitTest \
+  BackendLimitTest FakeBackendTest FlagTest ReadmeExamplesTest
 
 code=0
 stop_tenantry_server || code=$?
