@@ -80,9 +80,9 @@ func main() {
 
 	// Dialing is lazy: the gateway starts while the backend is down, and
 	// calls made meanwhile fail with UNAVAILABLE (HTTP 503). After a failed
-	// connection attempt gRPC waits before the next one; the default
-	// backoff starts at 1 s and grows to 120 s, so calls would keep getting
-	// 503 long after the server is back; these waits stay short.
+	// connection attempt gRPC waits before the next one. Its default wait
+	// starts at 1 s and grows to 120 s, so calls would keep getting 503
+	// long after the server is back; these settings keep the waits short.
 	conn, err := grpc.Dial(cfg.backend, grpc.WithInsecure(),
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff: backoff.Config{

@@ -249,8 +249,8 @@ grpc::Status DocumentServiceImpl::UpdateDocument(
             ValidateDocumentFields(document, selected, call.tenant_id,
                                    max_content_bytes_));
         if (mask.empty()) {
-          // Nothing to change: answer with the stored document and keep its
-          // etag.
+          // Nothing to change: return the stored document with its etag
+          // unchanged.
           TENANTRY_ASSIGN_OR_RETURN(
               const DocumentRecord current,
               DocumentStore(call.database).Get(id, /*with_content=*/false));

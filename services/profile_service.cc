@@ -192,8 +192,8 @@ grpc::Status ProfileServiceImpl::UpdateProfile(
         ValidateProfileFields(profile, selected, validator);
         TENANTRY_RETURN_IF_ERROR(validator.Finish());
         if (mask.empty()) {
-          // Nothing to change: answer with the stored profile and keep its
-          // etag.
+          // Nothing to change: return the stored profile with its etag
+          // unchanged.
           TENANTRY_ASSIGN_OR_RETURN(const ProfileRecord current,
                                     ProfileStore(call.database).Get(id));
           TENANTRY_RETURN_IF_ERROR(

@@ -96,7 +96,7 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
-      // gRPC answers a request it cannot parse, such as a string field
+      // gRPC rejects a request it cannot parse, such as a string field
       // with invalid UTF-8, with INTERNAL and no message before any
       // handler runs; the handlers never send that combination.
       if (status.error_code() == grpc::StatusCode::INTERNAL &&

@@ -152,7 +152,7 @@ grpc::Status TenantServiceImpl::UpdateTenant(
     ValidateTenantFields(tenant, &mask, validator);
     TENANTRY_RETURN_IF_ERROR(validator.Finish());
     if (mask.empty()) {
-      // Nothing to change: answer with the stored tenant and keep its etag.
+      // Nothing to change: return the stored tenant with its etag unchanged.
       TENANTRY_ASSIGN_OR_RETURN(const TenantRecord current,
                                 tenants_->shared_store()->GetTenant(id));
       TENANTRY_RETURN_IF_ERROR(

@@ -131,7 +131,7 @@ grpc::Status UserServiceImpl::UpdateUser(
     ValidateUserFields(user, &mask, validator);
     TENANTRY_RETURN_IF_ERROR(validator.Finish());
     if (mask.empty()) {
-      // Nothing to change: answer with the stored user and keep its etag.
+      // Nothing to change: return the stored user with its etag unchanged.
       TENANTRY_ASSIGN_OR_RETURN(const UserRecord current, store_->GetUser(id));
       TENANTRY_RETURN_IF_ERROR(CheckEtag(etag, current.revision, user.name()));
       UserToProto(current, response);

@@ -203,7 +203,7 @@ absl::Status PostgresSharedStore::Transact(
     } catch (const pqxx::transaction_rollback& error) {
       // NOTE: no test reaches this branch. Each transaction here locks one
       // row under READ COMMITTED, which raises neither serialization
-      // failures nor deadlocks; the broken-connection retry above shares
+      // failures nor deadlocks. The broken-connection retry above shares
       // the loop and is tested.
       status = PostgresError(error, action, password_);
     } catch (const std::exception& error) {

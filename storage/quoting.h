@@ -9,7 +9,7 @@
 
 namespace tenantry::storage {
 
-// The longest part of a value that QuoteForMessage copies, in bytes.
+// Maximum number of bytes of a value that QuoteForMessage copies.
 inline constexpr size_t kMaxQuotedBytes = 80;
 
 // Returns `value` in double quotes for an error message or a log line:

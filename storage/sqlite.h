@@ -21,7 +21,7 @@
 namespace tenantry::storage {
 
 // Converts a SQLite result code into a status with the code from
-// StatusCodeForSqliteResult. `context` says what was being done and
+// StatusCodeForSqliteResult. `context` describes what was being done and
 // starts the message.
 absl::Status SqliteError(sqlite3* db, int result_code,
                          absl::string_view context);

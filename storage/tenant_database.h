@@ -71,7 +71,7 @@ std::string TenantDatabasePath(absl::string_view data_dir,
 
 // Creates the tenant's database, fully migrated, at TenantDatabasePath.
 // The file is built under a temporary name and renamed into place, so the
-// path has either nothing or a complete database; an older file at the
+// path has either nothing or a complete database. An older file at the
 // path is replaced. Returns the migration error, or INTERNAL if the
 // directory cannot be written.
 absl::Status CreateTenantDatabaseFile(absl::string_view data_dir,

@@ -25,8 +25,8 @@ absl::StatusOr<TenantRecord> TenantRegistry::Create(
 
   const std::string& data_dir = cache_->options().data_dir;
   // A file without a row belongs to another registry that shares this
-  // data directory, or to a create that crashed after its rename; either
-  // way an operator has to decide, not CreateTenant.
+  // data directory, or to a create that crashed after its rename. Only an
+  // operator can tell which, so CreateTenant leaves the file alone.
   struct stat info;
   if (stat(TenantDatabasePath(data_dir, tenant.id).c_str(), &info) == 0) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -120,7 +120,7 @@ TEST_F(DocumentServiceTest, CreateDocumentReturnsDocument) {
       << document.name();
   EXPECT_TRUE(storage::IsResourceId(id)) << document.name();
   EXPECT_EQ(document.title(), "Report");
-  // Create answers without the content the caller just sent.
+  // Create returns the document without the content the caller sent.
   EXPECT_EQ(document.content(), "");
   EXPECT_EQ(document.content_type(), "application/pdf");
   EXPECT_EQ(document.size_bytes(), 10);

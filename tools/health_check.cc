@@ -1,4 +1,4 @@
-// health_check: asks a server for its grpc.health.v1 status and exits 0 if
+// health_check: queries a server's grpc.health.v1 status and exits 0 if
 // it is SERVING, 1 otherwise. Used by the container's HEALTHCHECK.
 
 #include <grpcpp/grpcpp.h>

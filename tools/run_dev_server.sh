@@ -37,8 +37,8 @@ trap 'exit 130' INT TERM
 bazel-bin/services/tenantry_server --data_dir=data \
   --listen="$grpc_address" "$@" &
 server_pid=$!
-# Start the gateway once the server answers, so that its first calls do
-# not meet a refused connection.
+# Start the gateway once the server passes its health check, so that the
+# gateway's first calls do not meet a refused connection.
 for _ in $(seq 100); do
   bazel-bin/tools/health_check --address="$grpc_address" --timeout=1s \
     >/dev/null 2>&1 && break

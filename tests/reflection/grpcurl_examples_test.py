@@ -4,8 +4,8 @@ grpcurl is not packaged in Debian 12, so this script does what grpcurl
 does for the flags the README uses. It learns the services from server
 reflection and turns the -d JSON into a request of the method's type. It
 sends the -H headers as metadata and prints the response as JSON. A
-command that grpcurl would reject, or that the server answers with an
-error, fails the test.
+command that grpcurl would reject, or that the server returns an error
+for, fails the test.
 
 Usage: grpcurl_examples_test.py README ADDRESS STUBS_DIR
 """
