@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "services/tenant_interceptor.h"
 #include "storage/postgres_pool.h"
+#include "storage/shared_store_rows.h"
 #include "storage/status_macros.h"
 #include "storage/tenant_database.h"
 
@@ -55,7 +56,7 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
   TENANTRY_RETURN_IF_ERROR(storage::CreateDirectory(options.data_dir));
   const std::string shared_db_url =
       options.shared_db_url.empty()
-          ? absl::StrCat("sqlite:", options.data_dir, "/shared.db")
+          ? storage::DefaultSharedStoreUrl(options.data_dir)
           : options.shared_db_url;
   storage::SharedStoreOptions shared_options;
   shared_options.pool_size = options.shared_db_pool_size;

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "storage/shared_store_rows.h"
 #include "storage/status_macros.h"
 
 namespace tenantry::storage {
@@ -51,17 +52,11 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
   };
 }
 
-absl::string_view TenantStateName(TenantState state) {
-  return state == TenantState::kSuspended ? "suspended" : "active";
-}
-
 TenantRecord ReadTenant(const pqxx::row& row) {
   TenantRecord tenant;
   tenant.id = row[0].as<std::string>();
   tenant.display_name = row[1].as<std::string>();
-  tenant.state = row[2].as<std::string>() == "suspended"
-                     ? TenantState::kSuspended
-                     : TenantState::kActive;
+  tenant.state = TenantStateFromName(row[2].as<std::string>());
   tenant.create_time = absl::FromUnixMicros(row[3].as<int64_t>());
   tenant.update_time = absl::FromUnixMicros(row[4].as<int64_t>());
   tenant.revision = row[5].as<int64_t>();
@@ -91,21 +86,6 @@ Page<Record> ReadPage(const pqxx::result& result, int limit,
     page.items.push_back(read(row));
   }
   return page;
-}
-
-absl::Status TenantNotFound(absl::string_view id) {
-  return absl::NotFoundError(absl::StrCat("tenant \"", id, "\" not found"));
-}
-
-absl::Status UserNotFound(absl::string_view id) {
-  return absl::NotFoundError(absl::StrCat("user \"", id, "\" not found"));
-}
-
-absl::Status DescribeEmailConflict(absl::Status status,
-                                   absl::string_view email) {
-  if (!absl::IsAlreadyExists(status)) return status;
-  return absl::AlreadyExistsError(
-      absl::StrCat("a user with email \"", email, "\" already exists"));
 }
 
 // Migrations on one PostgreSQL database; DDL is transactional there, so a
@@ -255,7 +235,7 @@ absl::StatusOr<TenantRecord> PostgresSharedStore::GetTenant(
       Transact("failed to read a tenant", [&](pqxx::work& work) {
         const pqxx::result result =
             work.exec_prepared("get_tenant", std::string(id));
-        if (result.empty()) return TenantNotFound(id);
+        if (result.empty()) return TenantNotFoundError(id);
         tenant = ReadTenant(result[0]);
         return absl::OkStatus();
       }));
@@ -283,7 +263,7 @@ absl::StatusOr<TenantRecord> PostgresSharedStore::UpdateTenant(
       "failed to update a tenant", [&](pqxx::work& work) -> absl::Status {
         const pqxx::result result =
             work.exec_prepared("lock_tenant", std::string(id));
-        if (result.empty()) return TenantNotFound(id);
+        if (result.empty()) return TenantNotFoundError(id);
         updated = ReadTenant(result[0]);
         const TenantRecord original = updated;
         TENANTRY_RETURN_IF_ERROR(mutation(updated));
@@ -304,7 +284,7 @@ absl::Status PostgresSharedStore::DeleteTenant(absl::string_view id) {
   return Transact("failed to delete a tenant", [&](pqxx::work& work) {
     const pqxx::result result =
         work.exec_prepared("delete_tenant", std::string(id));
-    if (result.affected_rows() == 0) return TenantNotFound(id);
+    if (result.affected_rows() == 0) return TenantNotFoundError(id);
     return absl::OkStatus();
   });
 }
@@ -317,9 +297,8 @@ absl::StatusOr<UserRecord> PostgresSharedStore::CreateUser(
   absl::Status status =
       Transact("failed to create a user", [&](pqxx::work& work) {
         work.exec_prepared0(
-            "insert_user", created.id, created.email,
-            absl::AsciiStrToLower(created.email), created.display_name,
-            absl::ToUnixMicros(created.create_time),
+            "insert_user", created.id, created.email, EmailKey(created.email),
+            created.display_name, absl::ToUnixMicros(created.create_time),
             absl::ToUnixMicros(created.update_time), created.revision);
         return absl::OkStatus();
       });
@@ -333,7 +312,7 @@ absl::StatusOr<UserRecord> PostgresSharedStore::GetUser(absl::string_view id) {
       Transact("failed to read a user", [&](pqxx::work& work) {
         const pqxx::result result =
             work.exec_prepared("get_user", std::string(id));
-        if (result.empty()) return UserNotFound(id);
+        if (result.empty()) return UserNotFoundError(id);
         user = ReadUser(result[0]);
         return absl::OkStatus();
       }));
@@ -345,8 +324,8 @@ absl::StatusOr<UserRecord> PostgresSharedStore::FindUserByEmail(
   UserRecord user;
   TENANTRY_RETURN_IF_ERROR(
       Transact("failed to find a user", [&](pqxx::work& work) {
-        const pqxx::result result = work.exec_prepared(
-            "find_user_by_email", absl::AsciiStrToLower(email));
+        const pqxx::result result =
+            work.exec_prepared("find_user_by_email", EmailKey(email));
         if (result.empty()) {
           return absl::NotFoundError(
               absl::StrCat("no user has email \"", email, "\""));
@@ -378,7 +357,7 @@ absl::StatusOr<UserRecord> PostgresSharedStore::UpdateUser(
       "failed to update a user", [&](pqxx::work& work) -> absl::Status {
         const pqxx::result result =
             work.exec_prepared("lock_user", std::string(id));
-        if (result.empty()) return UserNotFound(id);
+        if (result.empty()) return UserNotFoundError(id);
         updated = ReadUser(result[0]);
         const UserRecord original = updated;
         TENANTRY_RETURN_IF_ERROR(mutation(updated));
@@ -386,10 +365,10 @@ absl::StatusOr<UserRecord> PostgresSharedStore::UpdateUser(
         updated.create_time = original.create_time;
         updated.update_time = CurrentTime();
         updated.revision = original.revision + 1;
-        work.exec_prepared0(
-            "update_user", updated.id, updated.email,
-            absl::AsciiStrToLower(updated.email), updated.display_name,
-            absl::ToUnixMicros(updated.update_time), updated.revision);
+        work.exec_prepared0("update_user", updated.id, updated.email,
+                            EmailKey(updated.email), updated.display_name,
+                            absl::ToUnixMicros(updated.update_time),
+                            updated.revision);
         return absl::OkStatus();
       });
   TENANTRY_RETURN_IF_ERROR(DescribeEmailConflict(status, updated.email));

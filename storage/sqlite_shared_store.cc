@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "storage/shared_store_rows.h"
 #include "storage/status_macros.h"
 
 namespace tenantry::storage {
@@ -16,16 +17,11 @@ constexpr char kTenantColumns[] =
 constexpr char kUserColumns[] =
     "id, email, display_name, create_time, update_time, revision";
 
-absl::string_view TenantStateName(TenantState state) {
-  return state == TenantState::kSuspended ? "suspended" : "active";
-}
-
 TenantRecord ReadTenant(const SqliteStatement& row) {
   TenantRecord tenant;
   tenant.id = row.ColumnText(0);
   tenant.display_name = row.ColumnText(1);
-  tenant.state = row.ColumnText(2) == "suspended" ? TenantState::kSuspended
-                                                  : TenantState::kActive;
+  tenant.state = TenantStateFromName(row.ColumnText(2));
   tenant.create_time = absl::FromUnixMicros(row.ColumnInt(3));
   tenant.update_time = absl::FromUnixMicros(row.ColumnInt(4));
   tenant.revision = row.ColumnInt(5);
@@ -41,15 +37,6 @@ UserRecord ReadUser(const SqliteStatement& row) {
   user.update_time = absl::FromUnixMicros(row.ColumnInt(4));
   user.revision = row.ColumnInt(5);
   return user;
-}
-
-// Rewrites the ALREADY_EXISTS of a unique email into a message that names
-// the email; other statuses pass through.
-absl::Status DescribeEmailConflict(absl::Status status,
-                                   absl::string_view email) {
-  if (!absl::IsAlreadyExists(status)) return status;
-  return absl::AlreadyExistsError(
-      absl::StrCat("a user with email \"", email, "\" already exists"));
 }
 
 }  // namespace
@@ -104,7 +91,7 @@ absl::StatusOr<TenantRecord> SqliteSharedStore::GetTenantLocked(
   query->BindAll(id);
   TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
   if (!found) {
-    return absl::NotFoundError(absl::StrCat("tenant \"", id, "\" not found"));
+    return TenantNotFoundError(id);
   }
   return ReadTenant(*statement);
 }
@@ -155,7 +142,7 @@ absl::Status SqliteSharedStore::DeleteTenant(absl::string_view id) {
   remove->BindAll(id);
   TENANTRY_ASSIGN_OR_RETURN(const int deleted, remove->Execute());
   if (deleted == 0) {
-    return absl::NotFoundError(absl::StrCat("tenant \"", id, "\" not found"));
+    return TenantNotFoundError(id);
   }
   return absl::OkStatus();
 }
@@ -172,7 +159,7 @@ absl::StatusOr<UserRecord> SqliteSharedStore::CreateUser(
                            "display_name, create_time, update_time, revision) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?)"));
   StatementLease insert(statement);
-  insert->BindAll(created.id, created.email, absl::AsciiStrToLower(user.email),
+  insert->BindAll(created.id, created.email, EmailKey(user.email),
                   created.display_name, absl::ToUnixMicros(created.create_time),
                   absl::ToUnixMicros(created.update_time), created.revision);
   TENANTRY_RETURN_IF_ERROR(
@@ -195,7 +182,7 @@ absl::StatusOr<UserRecord> SqliteSharedStore::GetUserLocked(
   query->BindAll(id);
   TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
   if (!found) {
-    return absl::NotFoundError(absl::StrCat("user \"", id, "\" not found"));
+    return UserNotFoundError(id);
   }
   return ReadUser(*statement);
 }
@@ -208,7 +195,7 @@ absl::StatusOr<UserRecord> SqliteSharedStore::FindUserByEmail(
       connection_->Prepare(absl::StrCat("SELECT ", kUserColumns,
                                         " FROM users WHERE email_key = ?")));
   StatementLease query(statement);
-  query->BindAll(absl::AsciiStrToLower(email));
+  query->BindAll(EmailKey(email));
   TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
   if (!found) {
     return absl::NotFoundError(
@@ -246,10 +233,9 @@ absl::StatusOr<UserRecord> SqliteSharedStore::UpdateUser(
                              "display_name = ?, update_time = ?, revision = ? "
                              "WHERE id = ?"));
     StatementLease update(statement);
-    update->BindAll(updated.email, absl::AsciiStrToLower(updated.email),
-                    updated.display_name,
-                    absl::ToUnixMicros(updated.update_time), updated.revision,
-                    updated.id);
+    update->BindAll(
+        updated.email, EmailKey(updated.email), updated.display_name,
+        absl::ToUnixMicros(updated.update_time), updated.revision, updated.id);
     return DescribeEmailConflict(update->Execute().status(), updated.email);
   });
   TENANTRY_RETURN_IF_ERROR(status);

@@ -25,6 +25,7 @@
 #include "storage/ids.h"
 #include "storage/postgres_pool.h"
 #include "storage/shared_store.h"
+#include "storage/shared_store_rows.h"
 #include "storage/status_macros.h"
 #include "storage/tenant_cache.h"
 #include "storage/tenant_database.h"
@@ -129,7 +130,7 @@ absl::StatusOr<Stores> OpenStores(SharedStoreCreation creation) {
   }
 
   std::string url = absl::GetFlag(FLAGS_shared_db);
-  if (url.empty()) url = absl::StrCat("sqlite:", stores.data_dir, "/shared.db");
+  if (url.empty()) url = storage::DefaultSharedStoreUrl(stores.data_dir);
   absl::string_view sqlite_path = url;
   // OpenSharedStore rejects an empty path after the prefix.
   if (absl::ConsumePrefix(&sqlite_path, "sqlite:") && !sqlite_path.empty()) {

@@ -1,0 +1,39 @@
+#include "storage/shared_store_rows.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace tenantry::storage {
+
+absl::string_view TenantStateName(TenantState state) {
+  return state == TenantState::kSuspended ? "suspended" : "active";
+}
+
+TenantState TenantStateFromName(absl::string_view name) {
+  return name == "suspended" ? TenantState::kSuspended : TenantState::kActive;
+}
+
+std::string EmailKey(absl::string_view email) {
+  return absl::AsciiStrToLower(email);
+}
+
+absl::Status TenantNotFoundError(absl::string_view id) {
+  return absl::NotFoundError(absl::StrCat("tenant \"", id, "\" not found"));
+}
+
+absl::Status UserNotFoundError(absl::string_view id) {
+  return absl::NotFoundError(absl::StrCat("user \"", id, "\" not found"));
+}
+
+absl::Status DescribeEmailConflict(absl::Status status,
+                                   absl::string_view email) {
+  if (!absl::IsAlreadyExists(status)) return status;
+  return absl::AlreadyExistsError(
+      absl::StrCat("a user with email \"", email, "\" already exists"));
+}
+
+std::string DefaultSharedStoreUrl(absl::string_view data_dir) {
+  return absl::StrCat("sqlite:", data_dir, "/shared.db");
+}
+
+}  // namespace tenantry::storage
