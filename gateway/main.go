@@ -82,7 +82,7 @@ func main() {
 	// calls made meanwhile fail with UNAVAILABLE (HTTP 503). After a failed
 	// connection attempt gRPC waits before the next one. Its default wait
 	// starts at 1 s and grows to 120 s, so calls would keep getting 503
-	// long after the server is back; these settings keep the waits short.
+	// long after the server is back. These settings keep the waits short.
 	conn, err := grpc.Dial(cfg.backend, grpc.WithInsecure(),
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff: backoff.Config{

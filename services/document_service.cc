@@ -200,6 +200,7 @@ grpc::Status DocumentServiceImpl::ListDocuments(
             DocumentStore(call.database).List(owner_id, page, with_content));
         bool has_more = documents.has_more;
         size_t response_bytes = 0;
+        std::string last_id;
         for (const DocumentRecord& record : documents.items) {
           Document document;
           DocumentToProto(call.tenant_id, record, &document);
@@ -211,12 +212,11 @@ grpc::Status DocumentServiceImpl::ListDocuments(
             break;
           }
           *response->add_documents() = std::move(document);
+          last_id = record.id;
         }
-        if (response->documents_size() > 0) {
-          const std::string& last_name =
-              response->documents(response->documents_size() - 1).name();
-          response->set_next_page_token(NextPageToken(
-              has_more, last_name.substr(last_name.rfind('/') + 1), arguments));
+        if (!last_id.empty()) {
+          response->set_next_page_token(
+              NextPageToken(has_more, last_id, arguments));
         }
         return absl::OkStatus();
       });

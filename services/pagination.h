@@ -18,7 +18,7 @@ inline constexpr int kMaxPageSize = 1000;
 // Turns a request's page_size and page_token into a storage page request.
 // page_size 0 means kDefaultPageSize, larger than kMaxPageSize means
 // kMaxPageSize, and negative is INVALID_ARGUMENT. `arguments` describes the
-// request's other arguments (parent, filter, ...); a token issued for
+// request's other arguments (parent, filter, ...). A token issued for
 // different arguments, or a token that is not one of ours, is
 // INVALID_ARGUMENT.
 absl::StatusOr<storage::PageRequest> ParsePageRequest(

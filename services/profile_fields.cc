@@ -206,6 +206,7 @@ std::vector<std::string> SetProfilePaths(const Profile& profile) {
   add_if(!profile.bio().empty(), "bio");
   add_if(!profile.avatar_url().empty(), "avatar_url");
   add_if(profile.role() != tenantry::v1::ROLE_UNSPECIFIED, "role");
+
   // Sub-messages add the paths of their set fields, not their own path, so
   // that an update without a mask keeps the sub-fields it leaves unset.
   const tenantry::v1::StudentInfo& student = profile.student_info();
@@ -213,19 +214,23 @@ std::vector<std::string> SetProfilePaths(const Profile& profile) {
   add_if(!student.class_name().empty(), "student_info.class_name");
   add_if(!student.major().empty(), "student_info.major");
   add_if(!student.academic_year().empty(), "student_info.academic_year");
+
   const tenantry::v1::TeacherInfo& teacher = profile.teacher_info();
   add_if(!teacher.work_unit().empty(), "teacher_info.work_unit");
   add_if(!teacher.subject().empty(), "teacher_info.subject");
   add_if(!teacher.specialty().empty(), "teacher_info.specialty");
   add_if(!teacher.title().empty(), "teacher_info.title");
+
   add_if(
       profile.verification_status() != Profile::VERIFICATION_STATUS_UNSPECIFIED,
       "verification_status");
+
   const tenantry::v1::PrivacySettings& privacy = profile.privacy_settings();
   add_if(privacy.visibility() != tenantry::v1::VISIBILITY_UNSPECIFIED,
          "privacy_settings.visibility");
   add_if(privacy.has_show_contact(), "privacy_settings.show_contact");
   add_if(privacy.has_allow_interaction(), "privacy_settings.allow_interaction");
+
   add_if(!profile.slug().empty(), "slug");
   add_if(!profile.date_of_birth().empty(), "date_of_birth");
   return paths;

@@ -37,7 +37,7 @@ void ValidateProfileFields(const tenantry::v1::Profile& profile,
 // Copies the selected fields of `profile` into `record`; unset privacy
 // settings take their defaults. When the role changes, the info of the
 // old role is cleared unless the request writes it. Returns
-// INVALID_ARGUMENT if the result holds student info without role STUDENT,
+// INVALID_ARGUMENT if the result has student info without role STUDENT,
 // or teacher info without role TEACHER.
 absl::Status ApplyProfileFields(const tenantry::v1::Profile& profile,
                                 const FieldSelector& selected,

@@ -17,8 +17,8 @@
 
 namespace tenantry::services {
 
-// What the server knows about a call before its handler runs. Built once
-// per call by the tenant interceptor from the request metadata; handlers
+// The facts about a call that the server gathers before its handler runs. Built
+// once per call by the tenant interceptor from the request metadata; handlers
 // read this instead of metadata.
 struct RequestContext {
   // The full method name, for example `/tenantry.v1.ProfileService/GetProfile`.

@@ -2,7 +2,7 @@
 #define TENANTRY_SERVICES_RESOURCE_NAMES_H_
 
 // Resource names of the API (AIP-122) and their parsing. Parsers take the
-// request field's name so that errors say which field is wrong, and
+// request field's name so that errors name the wrong field, and
 // return INVALID_ARGUMENT for a malformed name.
 
 #include <string>

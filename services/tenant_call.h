@@ -14,8 +14,8 @@
 
 namespace tenantry::services {
 
-// What a handler of a tenant-scoped method works with: the resolved
-// tenant and its open database.
+// The resolved tenant and its open database, passed to each handler of
+// a tenant-scoped method.
 struct TenantCall {
   const RequestContext& context;
   const std::string& tenant_id;

@@ -98,7 +98,7 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
       grpc::Status status = methods->GetSendStatus();
       // gRPC rejects a request it cannot parse, such as a string field
       // with invalid UTF-8, with INTERNAL and no message before any
-      // handler runs; the handlers never send that combination.
+      // handler runs. The handlers never send that combination.
       if (status.error_code() == grpc::StatusCode::INTERNAL &&
           status.error_message().empty()) {
         status = grpc::Status(

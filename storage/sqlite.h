@@ -148,7 +148,7 @@ class SqliteConnection {
 };
 
 // Steps `query`, whose last parameter is a LIMIT of `limit` + 1, and
-// converts up to `limit` rows with `read`; the extra row only tells that
+// converts up to `limit` rows with `read`; the extra row only shows that
 // more follow.
 template <typename Record>
 absl::StatusOr<Page<Record>> CollectPage(

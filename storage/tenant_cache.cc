@@ -44,7 +44,7 @@ absl::StatusOr<std::shared_ptr<TenantDatabase>> TenantCache::Get(
   }
   if (generation != generation_) {
     // An Evict() ran while the file was being opened, so the file may be
-    // gone or replaced; serve this call but do not cache the connection.
+    // gone or replaced. Serve this call but do not cache the connection.
     return opened;
   }
   lru_.push_front(opened);

@@ -3,7 +3,7 @@
 
 Usage: example_client.py ADDRESS STUBS_DIR
 
-STUBS_DIR holds Python code generated from proto/ with grpc_tools.protoc;
+STUBS_DIR contains Python code generated from proto/ with grpc_tools.protoc;
 tools/run_example_client.sh generates it and runs this script.
 """
 
