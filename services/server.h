@@ -44,6 +44,12 @@ struct ServerOptions {
   bool access_log = true;
   // PRAGMA synchronous for tenant databases: FULL or NORMAL.
   std::string synchronous = "FULL";
+  // The key that may call every method, sent as `authorization: Bearer
+  // <key>`. Empty means no admin key.
+  std::string admin_key;
+  // Serve every call without a key. Without it, a server with no admin key
+  // refuses to start. For development only.
+  bool allow_unauthenticated = false;
 };
 
 // The Tenantry gRPC server with all four services, health checking and

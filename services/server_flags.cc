@@ -40,6 +40,11 @@ ABSL_FLAG(std::string, synchronous, "FULL",
           "SQLite PRAGMA synchronous for tenant databases: FULL syncs the "
           "write-ahead log on every commit, so an acknowledged write "
           "survives power loss; NORMAL survives a process crash only.");
+ABSL_FLAG(bool, allow_unauthenticated, false,
+          "Serve every call without checking API keys. For development "
+          "only: the server logs a warning at start. Without this flag the "
+          "server needs an admin key in $TENANTRY_ADMIN_KEY or "
+          "--admin_key_file.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGINT or SIGTERM, how long calls in flight may run before "
           "they are cancelled, for example 10s. 0s cancels them at once.");
@@ -127,6 +132,7 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   options.migrate_shared_on_start = absl::GetFlag(FLAGS_migrate_shared);
   options.access_log = absl::GetFlag(FLAGS_access_log);
   options.synchronous = absl::GetFlag(FLAGS_synchronous);
+  options.allow_unauthenticated = absl::GetFlag(FLAGS_allow_unauthenticated);
   if (options.synchronous != "FULL" && options.synchronous != "NORMAL") {
     return absl::InvalidArgumentError(absl::StrCat(
         "--synchronous=", options.synchronous, " must be FULL or NORMAL"));

@@ -17,6 +17,7 @@ ABSL_DECLARE_FLAG(int64_t, max_document_bytes);
 ABSL_DECLARE_FLAG(bool, migrate_shared);
 ABSL_DECLARE_FLAG(bool, access_log);
 ABSL_DECLARE_FLAG(std::string, synchronous);
+ABSL_DECLARE_FLAG(bool, allow_unauthenticated);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
 
 namespace tenantry::services {

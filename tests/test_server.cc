@@ -81,6 +81,7 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
   options.listen_address = "127.0.0.1:0";
   options.data_dir = test_server->data_dir_;
   options.access_log = false;
+  options.allow_unauthenticated = options.admin_key.empty();
   absl::StatusOr<std::unique_ptr<services::TenantryServer>> server =
       services::TenantryServer::Start(options);
   if (!server.ok()) return server.status();

@@ -34,7 +34,7 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-bazel-bin/services/tenantry_server --data_dir=data \
+bazel-bin/services/tenantry_server --data_dir=data --allow_unauthenticated \
   --listen="$grpc_address" "$@" &
 server_pid=$!
 # Start the gateway once the server passes its health check, so that the

@@ -1,8 +1,9 @@
 # Bash functions that run tenantry_server for shell tests. Source this file.
 #
 #   start_tenantry_server SERVER DATA_DIR [FLAG...]
-#       starts SERVER on a free 127.0.0.1 port with --data_dir=DATA_DIR and
-#       the flags, waits until it listens (at most 10 seconds), and sets
+#       starts SERVER on a free 127.0.0.1 port with --data_dir=DATA_DIR,
+#       --allow_unauthenticated (unless TENANTRY_TEST_AUTH=1) and the
+#       flags, waits until it listens (at most 10 seconds), and sets
 #       SERVER_PID, SERVER_PORT and SERVER_LOG; returns 1 with the log on
 #       failure
 #   stop_tenantry_server
@@ -20,7 +21,9 @@ start_tenantry_server() {
   # The background child opens the log itself, possibly after the first
   # read below, so the file must exist before it starts.
   : >"$SERVER_LOG"
-  "$server" --data_dir="$data_dir" --listen=127.0.0.1:0 "$@" \
+  local auth_flags=(--allow_unauthenticated)
+  [[ "${TENANTRY_TEST_AUTH:-0}" == 1 ]] && auth_flags=()
+  "$server" --data_dir="$data_dir" --listen=127.0.0.1:0 "${auth_flags[@]}" "$@" \
     2>"$SERVER_LOG" &
   SERVER_PID=$!
   SERVER_PORT=""
