@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "services/etag.h"
+#include "services/field_violations.h"
 #include "services/list_filter.h"
 #include "services/pagination.h"
 #include "services/request_validator.h"
@@ -97,10 +98,8 @@ void DocumentToProto(absl::string_view tenant_id, const DocumentRecord& record,
 // for an unknown view.
 absl::StatusOr<bool> IncludesContent(int view, bool default_with_content) {
   if (!tenantry::v1::DocumentView_IsValid(view)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("view: ", view,
-                     " is not a known value; use BASIC or "
-                     "FULL"));
+    return InvalidFieldError(
+        "view", absl::StrCat(view, " is not a known value; use BASIC or FULL"));
   }
   if (view == tenantry::v1::DOCUMENT_VIEW_UNSPECIFIED) {
     return default_with_content;

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "services/field_violations.h"
 #include "storage/quoting.h"
 
 namespace tenantry::services {
@@ -37,10 +38,10 @@ absl::StatusOr<std::optional<int64_t>> ParseEtag(absl::string_view field,
       std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit) &&
       absl::SimpleAtoi(digits, &revision);
   if (well_formed) return revision;
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": ", storage::QuoteForMessage(etag),
-                   " is not an etag from this API; send the etag of the "
-                   "last read unchanged, or leave it empty"));
+  return InvalidFieldError(
+      field, absl::StrCat(storage::QuoteForMessage(etag),
+                          " is not an etag from this API; send the etag of "
+                          "the last read unchanged, or leave it empty"));
 }
 
 absl::Status CheckEtag(const std::optional<int64_t>& expected, int64_t revision,

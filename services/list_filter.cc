@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "services/field_violations.h"
 #include "storage/quoting.h"
 
 namespace tenantry::services {
@@ -17,10 +18,11 @@ absl::StatusOr<std::optional<FilterCondition>> ParseFilter(
   if (trimmed.empty()) return std::nullopt;
 
   const auto invalid = [&](absl::string_view reason) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "filter: ", storage::QuoteForMessage(filter), " ", reason,
-        "; use FIELD = VALUE with FIELD one of ", absl::StrJoin(fields, ", "),
-        ", for example ", fields.front(), " = \"value\""));
+    return InvalidFieldError(
+        "filter", absl::StrCat(storage::QuoteForMessage(filter), " ", reason,
+                               "; use FIELD = VALUE with FIELD one of ",
+                               absl::StrJoin(fields, ", "), ", for example ",
+                               fields.front(), " = \"value\""));
   };
 
   const size_t equals = trimmed.find('=');

@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/field_violations.h"
 #include "storage/ids.h"
 
 namespace tenantry::services {
@@ -26,9 +27,11 @@ absl::StatusOr<storage::PageRequest> ParsePageRequest(
     int32_t page_size, absl::string_view page_token,
     absl::string_view arguments) {
   if (page_size < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size: ", page_size, " is negative; use 0 for the default of ",
-        kDefaultPageSize, " or a positive number up to ", kMaxPageSize));
+    return InvalidFieldError(
+        "page_size",
+        absl::StrCat(page_size, " is negative; use 0 for the default of ",
+                     kDefaultPageSize, " or a positive number up to ",
+                     kMaxPageSize));
   }
   storage::PageRequest page;
   page.limit = page_size == 0 ? kDefaultPageSize
@@ -41,13 +44,15 @@ absl::StatusOr<storage::PageRequest> ParsePageRequest(
     parts = absl::StrSplit(decoded, absl::MaxSplits(':', 2));
   }
   if (parts.size() != 3 || parts[0] != kTokenVersion || parts[2].empty()) {
-    return absl::InvalidArgumentError(
-        "page_token: is not a token from this API; pass the "
+    return InvalidFieldError(
+        "page_token",
+        "is not a token from this API; pass the "
         "next_page_token of the previous response unchanged");
   }
   if (parts[1] != ArgumentsChecksum(arguments)) {
-    return absl::InvalidArgumentError(
-        "page_token: was issued for a request with other arguments; repeat "
+    return InvalidFieldError(
+        "page_token",
+        "was issued for a request with other arguments; repeat "
         "the parent and filter of the first request, or start again without "
         "a token");
   }

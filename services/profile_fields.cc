@@ -4,6 +4,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "services/etag.h"
+#include "services/field_violations.h"
 #include "services/resource_names.h"
 #include "services/timestamps.h"
 
@@ -327,14 +328,14 @@ absl::Status ApplyProfileFields(const Profile& profile,
     }
   }
   if (record.role != Role::kStudent && !IsEmpty(record.student_info)) {
-    return absl::InvalidArgumentError(
-        "profile.student_info: is only allowed with role STUDENT; set "
-        "profile.role to STUDENT in the same request");
+    return InvalidFieldError("profile.student_info",
+                             "is only allowed with role STUDENT; set "
+                             "profile.role to STUDENT in the same request");
   }
   if (record.role != Role::kTeacher && !IsEmpty(record.teacher_info)) {
-    return absl::InvalidArgumentError(
-        "profile.teacher_info: is only allowed with role TEACHER; set "
-        "profile.role to TEACHER in the same request");
+    return InvalidFieldError("profile.teacher_info",
+                             "is only allowed with role TEACHER; set "
+                             "profile.role to TEACHER in the same request");
   }
   return absl::OkStatus();
 }

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "services/etag.h"
+#include "services/field_violations.h"
 #include "services/list_filter.h"
 #include "services/pagination.h"
 #include "services/profile_fields.h"
@@ -39,9 +40,11 @@ absl::StatusOr<storage::ProfileFilter> ParseProfileFilter(
   }
   storage::Role role;
   if (!ParseRoleName(condition->value, &role)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "filter: ", storage::QuoteForMessage(condition->value),
-        " is not a role; use STUDENT, TEACHER or ROLE_UNSPECIFIED"));
+    return InvalidFieldError(
+        "filter",
+        absl::StrCat(
+            storage::QuoteForMessage(condition->value),
+            " is not a role; use STUDENT, TEACHER or ROLE_UNSPECIFIED"));
   }
   result.role = role;
   return result;
@@ -53,9 +56,9 @@ absl::Status CheckUserUnchanged(const Profile& request,
   if (request.user().empty() || request.user() == UserName(stored.user_id)) {
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("profile.user: a profile's user cannot change; it is ",
-                   UserName(stored.user_id)));
+  return InvalidFieldError("profile.user",
+                           absl::StrCat("cannot change; the profile's user is ",
+                                        UserName(stored.user_id)));
 }
 
 }  // namespace

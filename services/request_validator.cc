@@ -27,7 +27,7 @@ bool IsLeapYear(int year) {
 
 void RequestValidator::AddViolation(absl::string_view field,
                                     absl::string_view description) {
-  violations_.push_back(absl::StrCat(field, ": ", description));
+  violations_.push_back({std::string(field), std::string(description)});
 }
 
 void RequestValidator::Required(absl::string_view field,
@@ -167,7 +167,7 @@ void RequestValidator::EnumValue(absl::string_view field, int value,
 
 absl::Status RequestValidator::Finish() const {
   if (violations_.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrJoin(violations_, "; "));
+  return InvalidFieldsError(violations_);
 }
 
 }  // namespace tenantry::services

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "services/field_violations.h"
 
 namespace tenantry::services {
 
@@ -47,11 +48,11 @@ class RequestValidator {
   bool ok() const { return violations_.empty(); }
 
   // Returns OK, or INVALID_ARGUMENT listing every violation as
-  // "field: description".
+  // "field: description" with a google.rpc.BadRequest detail.
   absl::Status Finish() const;
 
  private:
-  std::vector<std::string> violations_;
+  std::vector<FieldViolation> violations_;
 };
 
 }  // namespace tenantry::services

@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/field_violations.h"
 #include "storage/ids.h"
 #include "storage/quoting.h"
 #include "storage/status_macros.h"
@@ -16,12 +17,12 @@ namespace {
 absl::Status MalformedName(absl::string_view field, absl::string_view name,
                            absl::string_view pattern) {
   if (name.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": is required, in the form ", pattern));
+    return InvalidFieldError(
+        field, absl::StrCat("is required, in the form ", pattern));
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": ", storage::QuoteForMessage(name),
-                   " is not a resource name of the form ", pattern));
+  return InvalidFieldError(
+      field, absl::StrCat(storage::QuoteForMessage(name),
+                          " is not a resource name of the form ", pattern));
 }
 
 // Splits `name` into segments and checks the collection ids at the even
@@ -48,16 +49,16 @@ absl::Status CheckTenantId(absl::string_view field, absl::string_view name,
                            absl::string_view tenant_id) {
   absl::Status status = storage::ValidateTenantId(tenant_id);
   if (status.ok()) return status;
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ",
-                                                 storage::QuoteForMessage(name),
-                                                 " has an ", status.message()));
+  return InvalidFieldError(field, absl::StrCat(storage::QuoteForMessage(name),
+                                               " has an ", status.message()));
 }
 
 absl::Status CheckResourceId(absl::string_view field, absl::string_view name,
                              absl::string_view id) {
   if (storage::IsResourceId(id)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": ", storage::QuoteForMessage(name), " has an id ",
+  return InvalidFieldError(
+      field,
+      absl::StrCat(storage::QuoteForMessage(name), " has an id ",
                    storage::QuoteForMessage(id),
                    " that this server never issues; use a name returned by "
                    "the API"));
@@ -67,11 +68,11 @@ absl::Status CheckSameTenant(absl::string_view field, absl::string_view name,
                              absl::string_view tenant_id,
                              absl::string_view call_tenant_id) {
   if (tenant_id == call_tenant_id) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": ", storage::QuoteForMessage(name),
-                   " belongs to tenant ", storage::QuoteForMessage(tenant_id),
-                   " but the x-tenant-id metadata is \"", call_tenant_id,
-                   "\"; use names of the tenant you call"));
+  return InvalidFieldError(
+      field, absl::StrCat(storage::QuoteForMessage(name), " belongs to tenant ",
+                          storage::QuoteForMessage(tenant_id),
+                          " but the x-tenant-id metadata is \"", call_tenant_id,
+                          "\"; use names of the tenant you call"));
 }
 
 // Parses `tenants/{tenant}/{collection}/{id}` of the call's tenant.

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/field_violations.h"
 #include "storage/ids.h"
 #include "storage/quoting.h"
 
@@ -32,8 +33,8 @@ absl::Time DeadlineOf(const grpc::ServerContextBase& context) {
   return absl::FromChrono(deadline);
 }
 
-// Returns the single x-tenant-id value, or INVALID_ARGUMENT if there is
-// none or more than one.
+// Returns the single x-tenant-id value if it is a well-formed tenant id,
+// or INVALID_ARGUMENT naming the x-tenant-id field.
 absl::StatusOr<std::string> TenantIdFromMetadata(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
   std::vector<std::string> values;
@@ -44,13 +45,19 @@ absl::StatusOr<std::string> TenantIdFromMetadata(
     }
   }
   if (values.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("missing x-tenant-id metadata: send the tenant id, ",
+    return InvalidFieldError(
+        kTenantMetadataKey,
+        absl::StrCat("is missing from the metadata; send the tenant id, ",
                      storage::kTenantIdFormat));
   }
   if (values.size() > 1) {
-    return absl::InvalidArgumentError(
-        "x-tenant-id metadata appears more than once; send it once");
+    return InvalidFieldError(
+        kTenantMetadataKey,
+        "appears more than once in the metadata; send it once");
+  }
+  if (absl::Status valid = storage::ValidateTenantId(values.front());
+      !valid.ok()) {
+    return InvalidFieldError(kTenantMetadataKey, valid.message());
   }
   return values.front();
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/field_violations.h"
 #include "storage/quoting.h"
 
 namespace tenantry::services {
@@ -50,11 +51,13 @@ absl::StatusOr<UpdateMask> UpdateMask::Create(
     }
   }
   if (!unknown.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "update_mask: ", absl::StrJoin(unknown, ", "),
-        unknown.size() == 1 ? " is not an updatable field"
-                            : " are not updatable fields",
-        "; use any of: ", absl::StrJoin(fields.updatable, ", "), ", or *"));
+    return InvalidFieldError(
+        "update_mask",
+        absl::StrCat(absl::StrJoin(unknown, ", "),
+                     unknown.size() == 1 ? " is not an updatable field"
+                                         : " are not updatable fields",
+                     "; use any of: ", absl::StrJoin(fields.updatable, ", "),
+                     ", or *"));
   }
   return result;
 }
