@@ -33,6 +33,7 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
   CMD ["health_check", "--address=127.0.0.1:50051"]
 # The server applies the shared migrations at start and creates each
 # tenant's database migrated. Inside the container it listens on every
-# interface so that published ports reach it.
+# interface so that published ports reach it. It needs the admin key in
+# TENANTRY_ADMIN_KEY (docker run -e) or a file named by --admin_key_file.
 CMD ["tenantry_server", "--listen=0.0.0.0:50051", \
      "--data_dir=/var/lib/tenantry"]

@@ -13,6 +13,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/runtime"
+	// Registers google.rpc.BadRequest and the other error details, so that
+	// the "details" of an error body can hold them.
+	_ "google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -66,6 +69,10 @@ var messageTooLargePrefixes = []string{
 	"grpc: received message larger than max",
 }
 
+// headerListTooLargePrefix starts grpc-go's error for metadata above the
+// server's SETTINGS_MAX_HEADER_LIST_SIZE.
+const headerListTooLargePrefix = "header list size to send violates the maximum size"
+
 // messageSizes matches "(SIZE vs. LIMIT)" in those messages.
 var messageSizes = regexp.MustCompile(`\((\d+) vs\. (\d+)\)`)
 
@@ -100,6 +107,14 @@ func writeHTTPError(ctx context.Context, mux *runtime.ServeMux, marshaler runtim
 	case code == codes.ResourceExhausted && isMessageTooLarge(message):
 		httpStatus = http.StatusRequestEntityTooLarge
 		message = describeMessageTooLarge(message)
+	case code == codes.Internal && strings.HasPrefix(message, headerListTooLargePrefix):
+		// grpc-go refuses to send metadata larger than the server's
+		// limit; the client's headers caused it, not the server.
+		code = codes.InvalidArgument
+		httpStatus = http.StatusRequestHeaderFieldsTooLarge
+		message = "the request headers, which the gateway forwards as gRPC metadata, " +
+			"exceed tenantry_server's limit: " + strings.TrimPrefix(message, "grpc: ") +
+			"; send shorter headers"
 	}
 	if state != nil && !state.sentToBackend.Load() {
 		message = invalidRequestPrefix + message
@@ -110,6 +125,7 @@ func writeHTTPError(ctx context.Context, mux *runtime.ServeMux, marshaler runtim
 		r.Method, truncateMessage(r.URL.Path), truncateMessage(r.Header.Get(tenantHeader)),
 		httpStatus, code, message)
 	body := grpcStatus.Proto()
+	body.Code = int32(code)
 	body.Message = message
 	runtime.DefaultHTTPError(ctx, mux, marshaler, statusWriter{w, httpStatus}, r,
 		status.ErrorProto(body))

@@ -70,6 +70,7 @@ absl::StatusOr<std::optional<std::string>> ValidateDocumentFields(
   if (selected("content_type")) {
     validator.MaxLength("document.content_type", document.content_type(),
                         kMaxShortTextLength);
+    validator.MediaType("document.content_type", document.content_type());
   }
   TENANTRY_RETURN_IF_ERROR(validator.Finish());
   if (!selected("owner") || document.owner().empty()) return std::nullopt;

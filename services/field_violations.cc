@@ -23,6 +23,15 @@ absl::Status InvalidFieldsError(const std::vector<FieldViolation>& violations) {
   return status;
 }
 
+absl::Status InvalidRequestError(absl::string_view description) {
+  google::rpc::BadRequest bad_request;
+  bad_request.add_field_violations()->set_description(std::string(description));
+  absl::Status status = absl::InvalidArgumentError(description);
+  status.SetPayload(kBadRequestTypeUrl,
+                    absl::Cord(bad_request.SerializeAsString()));
+  return status;
+}
+
 absl::Status InvalidFieldError(absl::string_view field,
                                absl::string_view description) {
   return InvalidFieldsError({{std::string(field), std::string(description)}});

@@ -28,6 +28,11 @@ struct FieldViolation {
 // `violations` must not be empty.
 absl::Status InvalidFieldsError(const std::vector<FieldViolation>& violations);
 
+// Returns INVALID_ARGUMENT with `description` as the message and a
+// google.rpc.BadRequest with one violation whose empty field path means
+// the whole request, for errors that no single field causes.
+absl::Status InvalidRequestError(absl::string_view description);
+
 // Returns InvalidFieldsError for one field.
 absl::Status InvalidFieldError(absl::string_view field,
                                absl::string_view description);

@@ -25,6 +25,11 @@ absl::StatusOr<std::optional<FilterCondition>> ParseFilter(
                                fields.front(), " = \"value\""));
   };
 
+  // Text fields reject NUL, so no stored value can match one.
+  if (trimmed.find('\0') != absl::string_view::npos) {
+    return invalid("contains a NUL character");
+  }
+
   const size_t equals = trimmed.find('=');
   if (equals == absl::string_view::npos) {
     return invalid("has no '='");

@@ -3,6 +3,8 @@
 
 #include <grpcpp/server_context.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/grpc_status.h"
 #include "storage/records.h"
 
 namespace tenantry::services {
@@ -31,8 +34,21 @@ struct RequestContext {
   // FAILED_PRECONDITION. OK when `tenant` is set or the call is not
   // tenant-scoped.
   absl::Status tenant_status;
+  // Whether the call's API key may call this method: OK, UNAUTHENTICATED,
+  // PERMISSION_DENIED, or UNAVAILABLE when the key could not be looked up.
+  // Always OK when authentication is off. For a tenant-scoped call an error
+  // here is also in `tenant_status`, and the tenant is not resolved.
+  absl::Status auth_status;
   // The client's deadline, or absl::InfiniteFuture().
   absl::Time deadline = absl::InfiniteFuture();
+};
+
+// What the server and the interceptor share about the calls in flight.
+struct CallTracker {
+  // Set when the server begins to stop; new calls then get UNAVAILABLE.
+  std::atomic<bool> stopping{false};
+  // tenantry.v1 calls admitted before the stop whose interceptor exists.
+  std::atomic<int64_t> in_flight{0};
 };
 
 // Hands each call's RequestContext from the interceptor to the handler,
@@ -54,6 +70,21 @@ class RequestContextRegistry {
                       std::shared_ptr<const RequestContext>>
       contexts_ ABSL_GUARDED_BY(mutex_);
 };
+
+// Runs `body`, the handler of a method that is not tenant-scoped, once the
+// call's API key is found to allow it, and converts its status for gRPC.
+template <typename Body>
+grpc::Status ServeAuthorizedCall(const RequestContextRegistry& contexts,
+                                 const grpc::ServerContextBase* call,
+                                 Body&& body) {
+  absl::StatusOr<std::shared_ptr<const RequestContext>> context =
+      contexts.Get(call);
+  if (!context.ok()) return ToGrpcStatus(context.status());
+  if (!(*context)->auth_status.ok()) {
+    return ToGrpcStatus((*context)->auth_status);
+  }
+  return ToGrpcStatus(body());
+}
 
 }  // namespace tenantry::services
 

@@ -6,6 +6,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "storage/quoting.h"
 
@@ -17,6 +19,52 @@ bool HasControlOrSpace(absl::string_view value) {
     if (c <= 0x20 || c == 0x7f) return true;
   }
   return false;
+}
+
+// Whether `local` is an RFC 5322 dot-atom: atext characters in parts
+// separated by single dots. Non-ASCII bytes pass, as RFC 6531 allows.
+bool IsDotAtom(absl::string_view local) {
+  constexpr absl::string_view kAtextSymbols = "!#$%&'*+-/=?^_`{|}~";
+  if (local.empty() || local.front() == '.' || local.back() == '.' ||
+      absl::StrContains(local, "..")) {
+    return false;
+  }
+  for (unsigned char c : local) {
+    if (c < 0x80 && !absl::ascii_isalnum(c) && c != '.' &&
+        !absl::StrContains(kAtextSymbols, static_cast<char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether `domain` has two or more dot-separated labels of letters, digits
+// and '-' that do not start or end with '-'. Non-ASCII bytes pass, for
+// internationalized domain names.
+bool IsDomainName(absl::string_view domain) {
+  const std::vector<absl::string_view> labels = absl::StrSplit(domain, '.');
+  if (labels.size() < 2) return false;
+  for (absl::string_view label : labels) {
+    if (label.empty() || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (unsigned char c : label) {
+      if (c < 0x80 && !absl::ascii_isalnum(c) && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+// RFC 9110, section 5.6.2.
+bool IsToken(absl::string_view text) {
+  constexpr absl::string_view kTokenSymbols = "!#$%&'*+-.^_`|~";
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!absl::ascii_isalnum(c) && !absl::StrContains(kTokenSymbols, c)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool IsLeapYear(int year) {
@@ -67,11 +115,9 @@ void RequestValidator::Email(absl::string_view field, absl::string_view value) {
     return;
   }
   const size_t at = value.find('@');
-  const bool valid = at != 0 && at != absl::string_view::npos &&
-                     value.find('@', at + 1) == absl::string_view::npos &&
-                     !HasControlOrSpace(value) &&
-                     value.find('.', at + 2) != absl::string_view::npos &&
-                     value.back() != '.';
+  const bool valid = at != absl::string_view::npos &&
+                     IsDotAtom(value.substr(0, at)) &&
+                     IsDomainName(value.substr(at + 1));
   if (!valid) {
     AddViolation(field, absl::StrCat(storage::QuoteForMessage(value),
                                      " is not an email address like "
@@ -130,6 +176,28 @@ void RequestValidator::Slug(absl::string_view field, absl::string_view value) {
                               " is not a slug: use lowercase letters and "
                               "digits with single '-' between them, at most ",
                               kMaxSlugLength, " characters"));
+  }
+}
+
+void RequestValidator::MediaType(absl::string_view field,
+                                 absl::string_view value) {
+  if (value.empty()) return;
+  // type "/" subtype, then optional parameters after ';' (RFC 9110,
+  // section 8.3.1). Parameter values may be quoted strings, so only
+  // control characters are rejected in them.
+  const absl::string_view essence =
+      absl::StripTrailingAsciiWhitespace(value.substr(0, value.find(';')));
+  const size_t slash = essence.find('/');
+  bool valid = slash != absl::string_view::npos &&
+               IsToken(essence.substr(0, slash)) &&
+               IsToken(essence.substr(slash + 1));
+  for (unsigned char c : value) {
+    valid = valid && (c >= 0x20 || c == '\t') && c != 0x7f;
+  }
+  if (!valid) {
+    AddViolation(field, absl::StrCat(storage::QuoteForMessage(value),
+                                     " is not a media type like text/plain "
+                                     "or application/pdf"));
   }
 }
 

@@ -40,6 +40,8 @@ class RequestValidator {
   void Phone(absl::string_view field, absl::string_view value);
   void HttpUrl(absl::string_view field, absl::string_view value);
   void Slug(absl::string_view field, absl::string_view value);
+  // `type/subtype`, optionally followed by `; parameters`.
+  void MediaType(absl::string_view field, absl::string_view value);
   // Returns whether `value` passed.
   bool Date(absl::string_view field, absl::string_view value);
   // Passes when `valid` is true; otherwise names the enum value.

@@ -117,6 +117,10 @@ std::string DocumentName(absl::string_view tenant_id,
   return absl::StrCat("tenants/", tenant_id, "/documents/", document_id);
 }
 
+std::string ApiKeyName(absl::string_view tenant_id, absl::string_view key_id) {
+  return absl::StrCat("tenants/", tenant_id, "/apiKeys/", key_id);
+}
+
 absl::StatusOr<std::string> ParseTenantName(absl::string_view field,
                                             absl::string_view name) {
   TENANTRY_ASSIGN_OR_RETURN(
@@ -151,6 +155,17 @@ absl::StatusOr<std::string> ParseDocumentName(
     absl::string_view field, absl::string_view name,
     absl::string_view call_tenant_id) {
   return ParseTenantChildName(field, name, "documents", call_tenant_id);
+}
+
+absl::StatusOr<ApiKeyId> ParseApiKeyName(absl::string_view field,
+                                         absl::string_view name) {
+  constexpr absl::string_view kPattern = "tenants/{tenant}/apiKeys/{api_key}";
+  TENANTRY_ASSIGN_OR_RETURN(
+      std::vector<std::string> ids,
+      SplitName(field, name, {"tenants", "apiKeys"}, kPattern));
+  TENANTRY_RETURN_IF_ERROR(CheckTenantId(field, name, ids[0]));
+  TENANTRY_RETURN_IF_ERROR(CheckResourceId(field, name, ids[1]));
+  return ApiKeyId{ids[0], ids[1]};
 }
 
 }  // namespace tenantry::services

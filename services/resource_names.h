@@ -22,6 +22,8 @@ std::string DocumentName(absl::string_view tenant_id,
                          absl::string_view document_id);
 
 // `tenants/{tenant}` → tenant id.
+std::string ApiKeyName(absl::string_view tenant_id, absl::string_view key_id);
+
 absl::StatusOr<std::string> ParseTenantName(absl::string_view field,
                                             absl::string_view name);
 
@@ -42,6 +44,17 @@ absl::StatusOr<std::string> ParseProfileName(absl::string_view field,
 absl::StatusOr<std::string> ParseDocumentName(absl::string_view field,
                                               absl::string_view name,
                                               absl::string_view call_tenant_id);
+
+// The ids in `tenants/{tenant}/apiKeys/{api_key}`.
+struct ApiKeyId {
+  std::string tenant_id;
+  std::string key_id;
+};
+
+// Parses `tenants/{tenant}/apiKeys/{api_key}`, or returns INVALID_ARGUMENT
+// naming `field`.
+absl::StatusOr<ApiKeyId> ParseApiKeyName(absl::string_view field,
+                                         absl::string_view name);
 
 }  // namespace tenantry::services
 

@@ -23,6 +23,20 @@ namespace {
 // largest content.
 constexpr int64_t kMessageOverheadBytes = 1 << 20;
 
+// Returns FAILED_PRECONDITION if there is neither an admin key nor
+// `allow_unauthenticated`, or the admin key's problem.
+absl::Status CheckAuthenticationOptions(const ServerOptions& options) {
+  if (options.allow_unauthenticated) return absl::OkStatus();
+  if (options.admin_key.empty()) {
+    return absl::FailedPreconditionError(
+        "no admin key is configured: set TENANTRY_ADMIN_KEY or "
+        "--admin_key_file to a secret of at least 20 characters (for "
+        "example from: openssl rand -hex 32), or pass "
+        "--allow_unauthenticated for development");
+  }
+  return ValidateAdminKey(options.admin_key);
+}
+
 // Brings the shared schema up to date, or checks that it is.
 absl::Status PrepareSharedStore(storage::SharedStore& store, bool migrate) {
   if (migrate) {
@@ -50,6 +64,7 @@ absl::Status PrepareSharedStore(storage::SharedStore& store, bool migrate) {
 
 absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
     const ServerOptions& options) {
+  TENANTRY_RETURN_IF_ERROR(CheckAuthenticationOptions(options));
   std::unique_ptr<TenantryServer> server(new TenantryServer());
 
   // Storage.
@@ -74,12 +89,14 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
   server->tenants_ = std::make_unique<storage::TenantRegistry>(
       server->shared_store_.get(), server->cache_.get());
   server->contexts_ = std::make_unique<RequestContextRegistry>();
+  TENANTRY_RETURN_IF_ERROR(server->SetUpAuthentication(options));
 
   // Services.
-  server->tenant_service_ =
-      std::make_unique<TenantServiceImpl>(server->tenants_.get());
-  server->user_service_ =
-      std::make_unique<UserServiceImpl>(server->shared_store_.get());
+  server->tenant_service_ = std::make_unique<TenantServiceImpl>(
+      server->tenants_.get(), server->contexts_.get(),
+      server->authenticator_.get());
+  server->user_service_ = std::make_unique<UserServiceImpl>(
+      server->shared_store_.get(), server->contexts_.get());
   server->profile_service_ = std::make_unique<ProfileServiceImpl>(
       server->tenants_.get(), server->contexts_.get());
   server->document_service_ = std::make_unique<DocumentServiceImpl>(
@@ -89,17 +106,27 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
   // gRPC.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &server->port_);
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  if (!options.tls_cert_pem.empty()) {
+    grpc::SslServerCredentialsOptions tls;
+    tls.pem_key_cert_pairs.push_back(
+        {options.tls_key_pem, options.tls_cert_pem});
+    credentials = grpc::SslServerCredentials(tls);
+  }
+  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   // gRPC sets SO_REUSEPORT by default, so a second server on a busy port
   // would start and silently take half of the calls.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  // Up to twice the document limit reaches the validation, which names
-  // the field and the limit; only larger messages get gRPC's own
-  // RESOURCE_EXHAUSTED.
+  // By default, up to twice the document limit reaches the validation,
+  // which names the field and the limit; only larger messages get gRPC's
+  // own RESOURCE_EXHAUSTED.
+  const int64_t max_request_bytes =
+      options.max_request_bytes > 0
+          ? options.max_request_bytes
+          : 2 * options.max_document_bytes + kMessageOverheadBytes;
   builder.SetMaxReceiveMessageSize(static_cast<int>(
-      std::min<int64_t>(2 * options.max_document_bytes + kMessageOverheadBytes,
-                        std::numeric_limits<int>::max())));
+      std::min<int64_t>(max_request_bytes, std::numeric_limits<int>::max())));
   server->health_service_ = std::make_unique<HealthServiceImpl>();
   builder.RegisterService(server->health_service_.get());
   builder.RegisterService(server->tenant_service_.get());
@@ -110,13 +137,18 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(std::make_unique<TenantInterceptorFactory>(
-      server->tenants_.get(), server->contexts_.get(), options.access_log));
+      server->tenants_.get(), server->contexts_.get(),
+      server->authenticator_.get(), &server->calls_, options.access_log));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("failed to listen on ", options.listen_address,
-                     "; is the address in use or malformed?"));
+    return absl::UnavailableError(absl::StrCat(
+        "failed to listen on ", options.listen_address,
+        options.tls_cert_pem.empty()
+            ? "; is the address in use or malformed?"
+            : "; is the address in use or malformed, or do the TLS "
+              "certificate and key not match? The log above has gRPC's "
+              "reason"));
   }
   server->health_service_->SetServing("", true);
   for (const char* service :
@@ -129,6 +161,23 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
   return server;
 }
 
+absl::Status TenantryServer::SetUpAuthentication(const ServerOptions& options) {
+  if (options.allow_unauthenticated) {
+    LOG(WARNING) << "authentication is off (--allow_unauthenticated): every "
+                    "client may call every method without an API key; use "
+                    "this for development only";
+    if (!options.admin_key.empty()) {
+      LOG(WARNING) << "the admin key is ignored while authentication is off";
+    }
+    return absl::OkStatus();
+  }
+  authenticator_ = std::make_unique<ApiKeyAuthenticator>(shared_store_.get(),
+                                                         options.admin_key);
+  LOG(INFO) << "authentication is on: calls need the admin key or a tenant "
+               "API key";
+  return absl::OkStatus();
+}
+
 TenantryServer::~TenantryServer() {
   if (server_ != nullptr) {
     health_service_->Shutdown();
@@ -138,10 +187,18 @@ TenantryServer::~TenantryServer() {
 }
 
 void TenantryServer::Shutdown(absl::Duration grace) {
+  const absl::Time deadline = absl::Now() + grace;
+  calls_.stopping = true;
   // Ends the health Watch streams first, or they would hold the stop until
   // the grace period ends.
   health_service_->Shutdown();
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  // gRPC 1.51 cancels a call that reaches an open connection once its own
+  // Shutdown began. Until the calls in flight end, new calls get a
+  // retryable UNAVAILABLE from the interceptor instead.
+  while (calls_.in_flight.load() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  server_->Shutdown(absl::ToChronoTime(deadline));
 }
 
 void TenantryServer::Wait() { server_->Wait(); }

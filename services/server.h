@@ -3,12 +3,14 @@
 
 #include <grpcpp/server.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/api_keys.h"
 #include "services/document_service.h"
 #include "services/health_service.h"
 #include "services/profile_service.h"
@@ -47,6 +49,13 @@ struct ServerOptions {
   // The key that may call every method, sent as `authorization: Bearer
   // <key>`. Empty means no admin key.
   std::string admin_key;
+  // PEM certificate chain and private key to serve TLS with; both empty
+  // means plaintext.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  // Largest request message accepted, in bytes; 0 means twice
+  // `max_document_bytes` plus 1 MiB.
+  int64_t max_request_bytes = 0;
   // Serve every call without a key. Without it, a server with no admin key
   // refuses to start. For development only.
   bool allow_unauthenticated = false;
@@ -66,8 +75,9 @@ class TenantryServer {
   // The port the server listens on.
   int port() const { return port_; }
 
-  // Stops accepting calls, marks health NOT_SERVING, and waits up to
-  // `grace` for calls in flight before cancelling them.
+  // Answers new calls with UNAVAILABLE, marks health NOT_SERVING, waits up
+  // to `grace` for calls in flight, then stops gRPC and cancels the calls
+  // still running.
   void Shutdown(absl::Duration grace);
 
   // Blocks until the server has shut down.
@@ -78,16 +88,22 @@ class TenantryServer {
  private:
   TenantryServer() = default;
 
+  // Creates the authenticator, or logs that authentication is off.
+  absl::Status SetUpAuthentication(const ServerOptions& options);
+
   std::unique_ptr<storage::SharedStore> shared_store_;
   std::unique_ptr<storage::TenantCache> cache_;
   std::unique_ptr<storage::TenantRegistry> tenants_;
   std::unique_ptr<RequestContextRegistry> contexts_;
+  // Null when authentication is off.
+  std::unique_ptr<ApiKeyAuthenticator> authenticator_;
   std::unique_ptr<TenantServiceImpl> tenant_service_;
   std::unique_ptr<UserServiceImpl> user_service_;
   std::unique_ptr<ProfileServiceImpl> profile_service_;
   std::unique_ptr<DocumentServiceImpl> document_service_;
   std::unique_ptr<HealthServiceImpl> health_service_;
   std::unique_ptr<grpc::Server> server_;
+  CallTracker calls_;
   int port_ = 0;
 };
 

@@ -1,6 +1,14 @@
 #include "services/server_flags.h"
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -10,6 +18,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "storage/status_macros.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on, as host:port with a port from 0 to "
@@ -37,14 +47,30 @@ ABSL_FLAG(bool, migrate_shared, true,
 ABSL_FLAG(bool, access_log, true,
           "Log one line per call: method, tenant, status code, latency.");
 ABSL_FLAG(std::string, synchronous, "FULL",
-          "SQLite PRAGMA synchronous for tenant databases: FULL syncs the "
+          "SQLite PRAGMA synchronous for tenant databases. FULL syncs the "
           "write-ahead log on every commit, so an acknowledged write "
-          "survives power loss; NORMAL survives a process crash only.");
+          "survives power loss if the disk honours fsync. NORMAL keeps "
+          "acknowledged writes across a crash of the process but may lose "
+          "the last ones on power loss or an OS crash.");
 ABSL_FLAG(bool, allow_unauthenticated, false,
           "Serve every call without checking API keys. For development "
           "only: the server logs a warning at start. Without this flag the "
           "server needs an admin key in $TENANTRY_ADMIN_KEY or "
           "--admin_key_file.");
+ABSL_FLAG(std::string, admin_key_file, "",
+          "File whose content (one line) is the admin key, which may call "
+          "every method. The environment variable TENANTRY_ADMIN_KEY is the "
+          "alternative; set one of them. The key is never a flag, so that it "
+          "does not show in the process list.");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain to serve TLS with; needs --tls_key_file. "
+          "Empty serves plaintext.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
+ABSL_FLAG(int64_t, max_request_bytes, 0,
+          "Largest request message accepted, in bytes; a larger one fails "
+          "with RESOURCE_EXHAUSTED. 0 means twice --max_document_bytes plus "
+          "1 MiB, so that an oversized document gets a message that names "
+          "the field.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGINT or SIGTERM, how long calls in flight may run before "
           "they are cancelled, for example 10s. 0s cancels them at once.");
@@ -92,6 +118,76 @@ std::string ListenAddressProblem(absl::string_view address) {
   return "";
 }
 
+// Returns the whole content of `path`, or an error naming `flag`.
+absl::StatusOr<std::string> ReadFileForFlag(absl::string_view flag,
+                                            const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, "=", path,
+        error ? absl::StrCat(" cannot be opened: ", error.message())
+              : std::string(" is not a regular file"),
+        "; point it at the file itself"));
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file.is_open()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, "=", path, " cannot be opened: ", std::strerror(errno)));
+  }
+  std::ostringstream content;
+  content << file.rdbuf();
+  if (file.bad()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, "=", path, " cannot be read: ", std::strerror(errno)));
+  }
+  return content.str();
+}
+
+// Returns the admin key from TENANTRY_ADMIN_KEY or --admin_key_file, or ""
+// if neither is set.
+absl::StatusOr<std::string> ReadAdminKey() {
+  const char* environment = std::getenv("TENANTRY_ADMIN_KEY");
+  const std::string path = absl::GetFlag(FLAGS_admin_key_file);
+  if (environment != nullptr && *environment != '\0' && !path.empty()) {
+    return absl::InvalidArgumentError(
+        "both TENANTRY_ADMIN_KEY and --admin_key_file are set; set one");
+  }
+  // An empty variable, as compose files and unit files often declare,
+  // counts as unset.
+  if (environment != nullptr && *environment != '\0') {
+    return std::string(environment);
+  }
+  if (path.empty()) return std::string();
+  TENANTRY_ASSIGN_OR_RETURN(std::string key,
+                            ReadFileForFlag("admin_key_file", path));
+  // A file written by `echo` or an editor ends with a newline.
+  absl::StripTrailingAsciiWhitespace(&key);
+  if (key.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--admin_key_file=", path,
+        " is empty; write the key into it, for example with: openssl rand "
+        "-hex 32 > ",
+        path));
+  }
+  return key;
+}
+
+absl::Status ReadTlsFiles(ServerOptions& options) {
+  const std::string cert_path = absl::GetFlag(FLAGS_tls_cert_file);
+  const std::string key_path = absl::GetFlag(FLAGS_tls_key_file);
+  if (cert_path.empty() != key_path.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_cert_file and --tls_key_file must be set together, or "
+        "neither for plaintext");
+  }
+  if (cert_path.empty()) return absl::OkStatus();
+  TENANTRY_ASSIGN_OR_RETURN(options.tls_cert_pem,
+                            ReadFileForFlag("tls_cert_file", cert_path));
+  TENANTRY_ASSIGN_OR_RETURN(options.tls_key_pem,
+                            ReadFileForFlag("tls_key_file", key_path));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
@@ -133,6 +229,16 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   options.access_log = absl::GetFlag(FLAGS_access_log);
   options.synchronous = absl::GetFlag(FLAGS_synchronous);
   options.allow_unauthenticated = absl::GetFlag(FLAGS_allow_unauthenticated);
+  TENANTRY_ASSIGN_OR_RETURN(options.admin_key, ReadAdminKey());
+  TENANTRY_RETURN_IF_ERROR(ReadTlsFiles(options));
+  options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  if (options.max_request_bytes < 0 ||
+      options.max_request_bytes > std::numeric_limits<int>::max()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_request_bytes=", options.max_request_bytes,
+                     " must be between 0 (the default) and ",
+                     std::numeric_limits<int>::max()));
+  }
   if (options.synchronous != "FULL" && options.synchronous != "NORMAL") {
     return absl::InvalidArgumentError(absl::StrCat(
         "--synchronous=", options.synchronous, " must be FULL or NORMAL"));

@@ -18,12 +18,18 @@ ABSL_DECLARE_FLAG(bool, migrate_shared);
 ABSL_DECLARE_FLAG(bool, access_log);
 ABSL_DECLARE_FLAG(std::string, synchronous);
 ABSL_DECLARE_FLAG(bool, allow_unauthenticated);
+ABSL_DECLARE_FLAG(std::string, admin_key_file);
+ABSL_DECLARE_FLAG(std::string, tls_cert_file);
+ABSL_DECLARE_FLAG(std::string, tls_key_file);
+ABSL_DECLARE_FLAG(int64_t, max_request_bytes);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
 
 namespace tenantry::services {
 
-// Builds the server options from the flags. Returns INVALID_ARGUMENT
-// naming a flag with an unusable value.
+// Builds the server options from the flags and the TENANTRY_ADMIN_KEY
+// environment variable, reading the key and TLS files. Returns
+// INVALID_ARGUMENT naming a flag with an unusable value, or the error of a
+// file that cannot be read.
 absl::StatusOr<ServerOptions> ServerOptionsFromFlags();
 
 }  // namespace tenantry::services

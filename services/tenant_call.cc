@@ -1,6 +1,7 @@
 #include "services/tenant_call.h"
 
 #include <memory>
+#include <utility>
 
 #include "absl/time/clock.h"
 #include "services/grpc_status.h"
@@ -26,7 +27,15 @@ absl::Status RunTenantCall(
   const std::string& tenant_id = context->tenant->id;
   TENANTRY_ASSIGN_OR_RETURN(std::shared_ptr<storage::TenantDatabase> database,
                             tenants.OpenDatabase(tenant_id));
-  return handler(TenantCall{*context, tenant_id, database.get()});
+  // gRPC cancels the call when the client goes away or the server's
+  // shutdown grace ends; a sync handler learns of it only by asking.
+  storage::CallLimits limits;
+  limits.deadline = context->deadline;
+  limits.is_cancelled = [server_context] {
+    return server_context->IsCancelled();
+  };
+  storage::TenantDatabase limited = database->WithLimits(std::move(limits));
+  return handler(TenantCall{*context, tenant_id, &limited});
 }
 
 }  // namespace

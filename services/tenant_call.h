@@ -19,13 +19,17 @@ namespace tenantry::services {
 struct TenantCall {
   const RequestContext& context;
   const std::string& tenant_id;
+  // Stops the handler's storage work at the call's deadline or when gRPC
+  // cancels the call; see storage::CallLimits.
   storage::TenantDatabase* database;
 };
 
 // Runs `handler` for a call to a tenant-scoped method and converts its
 // status for gRPC. Before the handler runs, returns the interceptor's
 // error for a missing, malformed, unknown or suspended tenant, and
-// DEADLINE_EXCEEDED if the deadline has already passed.
+// DEADLINE_EXCEEDED if the deadline has already passed. Storage work
+// through TenantCall::database that the deadline or a cancellation stops
+// returns DEADLINE_EXCEEDED or CANCELLED and commits nothing.
 grpc::Status ServeTenantCall(
     const RequestContextRegistry& contexts, storage::TenantRegistry& tenants,
     const grpc::ServerContext* server_context,

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/field_violations.h"
+#include "services/grpc_status.h"
 #include "storage/ids.h"
 #include "storage/quoting.h"
 
@@ -19,6 +20,9 @@ namespace tenantry::services {
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
+
+// Calls to these methods need an API key when authentication is on.
+constexpr absl::string_view kAuthenticatedMethodPrefix = "/tenantry.v1.";
 
 constexpr absl::string_view kTenantScopedServices[] = {
     "/tenantry.v1.ProfileService/",
@@ -69,7 +73,9 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
  public:
   TenantInterceptor(grpc::experimental::ServerRpcInfo* info,
                     storage::TenantRegistry* tenants,
-                    RequestContextRegistry* contexts, bool access_log)
+                    RequestContextRegistry* contexts,
+                    ApiKeyAuthenticator* authenticator, CallTracker* calls,
+                    bool access_log)
       : info_(info),
         // Copied now: when gRPC destroys this interceptor at the end of the
         // call, the method name that `info` points to may be freed. For a
@@ -78,11 +84,14 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
         call_(info->server_context()),
         tenants_(tenants),
         contexts_(contexts),
+        authenticator_(authenticator),
+        calls_(calls),
         access_log_(access_log),
         start_(absl::Now()) {}
 
   ~TenantInterceptor() override {
     contexts_->Remove(call_);
+    if (counted_) calls_->in_flight.fetch_sub(1);
     if (access_log_) {
       LOG(INFO) << "call method=" << method_
                 << " tenant=" << (tenant_id_.empty() ? "-" : tenant_id_)
@@ -108,10 +117,9 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
       // handler runs. The handlers never send that combination.
       if (status.error_code() == grpc::StatusCode::INTERNAL &&
           status.error_message().empty()) {
-        status = grpc::Status(
-            grpc::StatusCode::INVALID_ARGUMENT,
+        status = ToGrpcStatus(InvalidRequestError(
             "the request could not be parsed as a " + method_ +
-                " request; check that string fields hold valid UTF-8");
+            " request; check that string fields hold valid UTF-8"));
         methods->ModifySendStatus(status);
       }
       status_code_ = status.error_code();
@@ -135,12 +143,49 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
     context->method = method_;
     context->deadline = DeadlineOf(*info_->server_context());
     context->tenant_scoped = IsTenantScopedMethod(context->method);
+    absl::StatusOr<Caller> caller = Caller{true, ""};
+    const bool api_method =
+        absl::StartsWith(context->method, kAuthenticatedMethodPrefix);
+    if (api_method) {
+      // Counted before the check, so that Shutdown either sees this call
+      // in flight or this call sees the stop.
+      counted_ = true;
+      calls_->in_flight.fetch_add(1);
+      if (calls_->stopping.load()) {
+        counted_ = false;
+        calls_->in_flight.fetch_sub(1);
+      }
+    }
+    if (api_method && !counted_) {
+      // gRPC 1.51 cancels a call that arrives on an open connection after
+      // the stop began; this makes it a retryable UNAVAILABLE instead.
+      caller = absl::UnavailableError(
+          "the server is stopping; retry the call, which has not run");
+      context->auth_status = caller.status();
+    } else if (authenticator_ != nullptr && api_method) {
+      caller = authenticator_->Authenticate(metadata);
+      context->auth_status = caller.status();
+    }
+    if (!context->tenant_scoped && caller.ok()) {
+      context->auth_status =
+          AuthorizeCall(*caller, context->method, /*tenant_scoped=*/false, "");
+    }
     if (context->tenant_scoped) {
-      absl::StatusOr<std::string> tenant_id = TenantIdFromMetadata(metadata);
+      // Unauthenticated callers learn nothing about tenant ids.
+      absl::StatusOr<std::string> tenant_id =
+          caller.ok() ? TenantIdFromMetadata(metadata)
+                      : absl::StatusOr<std::string>(caller.status());
+      if (tenant_id.ok()) {
+        context->auth_status =
+            AuthorizeCall(*caller, context->method,
+                          /*tenant_scoped=*/true, *tenant_id);
+      }
       absl::StatusOr<storage::TenantRecord> tenant =
-          tenant_id.ok()
-              ? tenants_->ResolveServable(*tenant_id)
-              : absl::StatusOr<storage::TenantRecord>(tenant_id.status());
+          !tenant_id.ok()
+              ? absl::StatusOr<storage::TenantRecord>(tenant_id.status())
+          : !context->auth_status.ok()
+              ? absl::StatusOr<storage::TenantRecord>(context->auth_status)
+              : tenants_->ResolveServable(*tenant_id);
       if (tenant.ok()) {
         tenant_id_ = tenant->id;
         context->tenant = *std::move(tenant);
@@ -158,9 +203,13 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
   const grpc::ServerContextBase* const call_;
   storage::TenantRegistry* const tenants_;
   RequestContextRegistry* const contexts_;
+  ApiKeyAuthenticator* const authenticator_;
+  CallTracker* const calls_;
   const bool access_log_;
   const absl::Time start_;
   std::string tenant_id_;
+  // Whether this call is in CallTracker::in_flight.
+  bool counted_ = false;
   int status_code_ = grpc::StatusCode::UNKNOWN;
 };
 
@@ -176,7 +225,8 @@ bool IsTenantScopedMethod(absl::string_view method) {
 grpc::experimental::Interceptor*
 TenantInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new TenantInterceptor(info, tenants_, contexts_, access_log_);
+  return new TenantInterceptor(info, tenants_, contexts_, authenticator_,
+                               calls_, access_log_);
 }
 
 }  // namespace tenantry::services

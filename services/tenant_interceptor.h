@@ -4,6 +4,7 @@
 #include <grpcpp/support/server_interceptor.h>
 
 #include "absl/strings/string_view.h"
+#include "services/api_keys.h"
 #include "services/request_context.h"
 #include "storage/tenant_registry.h"
 
@@ -18,18 +19,28 @@ inline constexpr absl::string_view kTenantMetadataKey = "x-tenant-id";
 bool IsTenantScopedMethod(absl::string_view method);
 
 // Creates one interceptor per call. The interceptor builds the call's
-// RequestContext after the initial metadata arrives: for tenant-scoped
-// methods it reads `x-tenant-id` and resolves the tenant through the
-// registry. When the call ends it removes the context and, if enabled,
-// writes one access-log line with method, tenant, status code and latency.
-// Thread-safe.
+// RequestContext after the initial metadata arrives. For tenantry.v1
+// methods it checks the API key, unless authentication is off; health
+// checks and reflection need no key. For tenant-scoped methods it then
+// reads `x-tenant-id` and resolves the tenant through the registry. When the
+// call ends it removes the context and, if enabled, writes one access-log line
+// with method, tenant, status code and latency. Thread-safe.
 class TenantInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  // Both pointers must outlive the server.
+  // The pointers must outlive the server. A null `authenticator` turns
+  // authentication off. `calls` counts the tenantry.v1 calls in flight;
+  // once it is stopping, new ones get UNAVAILABLE before their handler
+  // runs.
   TenantInterceptorFactory(storage::TenantRegistry* tenants,
-                           RequestContextRegistry* contexts, bool access_log)
-      : tenants_(tenants), contexts_(contexts), access_log_(access_log) {}
+                           RequestContextRegistry* contexts,
+                           ApiKeyAuthenticator* authenticator,
+                           CallTracker* calls, bool access_log)
+      : tenants_(tenants),
+        contexts_(contexts),
+        authenticator_(authenticator),
+        calls_(calls),
+        access_log_(access_log) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
@@ -37,6 +48,8 @@ class TenantInterceptorFactory
  private:
   storage::TenantRegistry* const tenants_;
   RequestContextRegistry* const contexts_;
+  ApiKeyAuthenticator* const authenticator_;
+  CallTracker* const calls_;
   const bool access_log_;
 };
 

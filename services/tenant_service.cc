@@ -70,12 +70,19 @@ std::vector<std::string> SetTenantPaths(const Tenant& tenant) {
   return paths;
 }
 
+void ApiKeyToProto(const storage::ApiKeyRecord& record,
+                   tenantry::v1::ApiKey* key) {
+  key->set_name(ApiKeyName(record.tenant_id, record.id));
+  key->set_display_name(record.display_name);
+  SetTimestamp(record.create_time, key->mutable_create_time());
+}
+
 }  // namespace
 
 grpc::Status TenantServiceImpl::CreateTenant(
     grpc::ServerContext* context,
     const tenantry::v1::CreateTenantRequest* request, Tenant* response) {
-  return ServeCall([&]() -> absl::Status {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     // Validate.
     RequestValidator validator;
     absl::Status id_status = storage::ValidateTenantId(request->tenant_id());
@@ -100,7 +107,7 @@ grpc::Status TenantServiceImpl::CreateTenant(
 grpc::Status TenantServiceImpl::GetTenant(
     grpc::ServerContext* context, const tenantry::v1::GetTenantRequest* request,
     Tenant* response) {
-  return ServeCall([&]() -> absl::Status {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     TENANTRY_ASSIGN_OR_RETURN(const std::string id,
                               ParseTenantName("name", request->name()));
     TENANTRY_ASSIGN_OR_RETURN(const TenantRecord tenant,
@@ -114,7 +121,7 @@ grpc::Status TenantServiceImpl::ListTenants(
     grpc::ServerContext* context,
     const tenantry::v1::ListTenantsRequest* request,
     tenantry::v1::ListTenantsResponse* response) {
-  return ServeCall([&]() -> absl::Status {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     constexpr absl::string_view kArguments = "ListTenants";
     TENANTRY_ASSIGN_OR_RETURN(
         const storage::PageRequest page,
@@ -136,7 +143,7 @@ grpc::Status TenantServiceImpl::ListTenants(
 grpc::Status TenantServiceImpl::UpdateTenant(
     grpc::ServerContext* context,
     const tenantry::v1::UpdateTenantRequest* request, Tenant* response) {
-  return ServeCall([&]() -> absl::Status {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     const Tenant& tenant = request->tenant();
     // Validate.
     TENANTRY_ASSIGN_OR_RETURN(const std::string id,
@@ -185,12 +192,14 @@ grpc::Status TenantServiceImpl::DeleteTenant(
     grpc::ServerContext* context,
     const tenantry::v1::DeleteTenantRequest* request,
     google::protobuf::Empty* response) {
-  return ServeCall([&]() -> absl::Status {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     TENANTRY_ASSIGN_OR_RETURN(const std::string id,
                               ParseTenantName("name", request->name()));
     TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
                               ParseEtag("etag", request->etag()));
-    return tenants_->Delete(id, etag);
+    TENANTRY_RETURN_IF_ERROR(tenants_->Delete(id, etag));
+    if (authenticator_ != nullptr) authenticator_->ForgetTenant(id);
+    return absl::OkStatus();
   });
 }
 
@@ -198,7 +207,7 @@ grpc::Status TenantServiceImpl::CheckTenantDatabase(
     grpc::ServerContext* context,
     const tenantry::v1::CheckTenantDatabaseRequest* request,
     tenantry::v1::CheckTenantDatabaseResponse* response) {
-  return ServeCall([&]() -> absl::Status {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     TENANTRY_ASSIGN_OR_RETURN(const std::string id,
                               ParseTenantName("name", request->name()));
     // Only registered tenants have a database to check.
@@ -210,6 +219,74 @@ grpc::Status TenantServiceImpl::CheckTenantDatabase(
                               storage::CheckDatabaseHealth(*database));
     response->set_schema_version(health.schema_version);
     response->set_quick_check(health.quick_check);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TenantServiceImpl::CreateApiKey(
+    grpc::ServerContext* context,
+    const tenantry::v1::CreateApiKeyRequest* request,
+    tenantry::v1::ApiKey* response) {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
+    TENANTRY_ASSIGN_OR_RETURN(const std::string tenant_id,
+                              ParseTenantName("parent", request->parent()));
+    RequestValidator validator;
+    const std::string& display_name = request->api_key().display_name();
+    validator.Required("api_key.display_name", display_name);
+    validator.MaxLength("api_key.display_name", display_name,
+                        kMaxDisplayNameLength);
+    TENANTRY_RETURN_IF_ERROR(validator.Finish());
+
+    TENANTRY_ASSIGN_OR_RETURN(NewApiKey key,
+                              GenerateApiKey(tenant_id, display_name));
+    TENANTRY_ASSIGN_OR_RETURN(
+        const storage::ApiKeyRecord created,
+        tenants_->shared_store()->CreateApiKey(key.record));
+    ApiKeyToProto(created, response);
+    response->set_key(key.key);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TenantServiceImpl::ListApiKeys(
+    grpc::ServerContext* context,
+    const tenantry::v1::ListApiKeysRequest* request,
+    tenantry::v1::ListApiKeysResponse* response) {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
+    TENANTRY_ASSIGN_OR_RETURN(const std::string tenant_id,
+                              ParseTenantName("parent", request->parent()));
+    const std::string arguments = absl::StrCat("ListApiKeys ", tenant_id);
+    TENANTRY_ASSIGN_OR_RETURN(
+        const storage::PageRequest page,
+        ParsePageRequest(request->page_size(), request->page_token(),
+                         arguments));
+    // An unknown tenant is NOT_FOUND, not an empty list.
+    TENANTRY_RETURN_IF_ERROR(
+        tenants_->shared_store()->GetTenant(tenant_id).status());
+    TENANTRY_ASSIGN_OR_RETURN(
+        const storage::Page<storage::ApiKeyRecord> keys,
+        tenants_->shared_store()->ListApiKeys(tenant_id, page));
+    for (const storage::ApiKeyRecord& key : keys.items) {
+      ApiKeyToProto(key, response->add_api_keys());
+    }
+    if (!keys.items.empty()) {
+      response->set_next_page_token(
+          NextPageToken(keys.has_more, keys.items.back().id, arguments));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status TenantServiceImpl::DeleteApiKey(
+    grpc::ServerContext* context,
+    const tenantry::v1::DeleteApiKeyRequest* request,
+    google::protobuf::Empty* response) {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
+    TENANTRY_ASSIGN_OR_RETURN(const ApiKeyId id,
+                              ParseApiKeyName("name", request->name()));
+    TENANTRY_RETURN_IF_ERROR(
+        tenants_->shared_store()->DeleteApiKey(id.tenant_id, id.key_id));
+    if (authenticator_ != nullptr) authenticator_->ForgetKey(id.key_id);
     return absl::OkStatus();
   });
 }

@@ -1,17 +1,23 @@
 #ifndef TENANTRY_SERVICES_TENANT_SERVICE_H_
 #define TENANTRY_SERVICES_TENANT_SERVICE_H_
 
+#include "services/api_keys.h"
+#include "services/request_context.h"
 #include "storage/tenant_registry.h"
 #include "tenantry/v1/tenant.grpc.pb.h"
 
 namespace tenantry::services {
 
-// tenantry.v1.TenantService: the tenant registry. Thread-safe.
+// tenantry.v1.TenantService: the tenant registry and the tenants' API
+// keys. Thread-safe.
 class TenantServiceImpl final : public tenantry::v1::TenantService::Service {
  public:
-  // `tenants` must outlive the service.
-  explicit TenantServiceImpl(storage::TenantRegistry* tenants)
-      : tenants_(tenants) {}
+  // The pointers must outlive the service. `authenticator` is null when
+  // authentication is off.
+  TenantServiceImpl(storage::TenantRegistry* tenants,
+                    const RequestContextRegistry* contexts,
+                    ApiKeyAuthenticator* authenticator)
+      : tenants_(tenants), contexts_(contexts), authenticator_(authenticator) {}
 
   grpc::Status CreateTenant(grpc::ServerContext* context,
                             const tenantry::v1::CreateTenantRequest* request,
@@ -33,9 +39,21 @@ class TenantServiceImpl final : public tenantry::v1::TenantService::Service {
       grpc::ServerContext* context,
       const tenantry::v1::CheckTenantDatabaseRequest* request,
       tenantry::v1::CheckTenantDatabaseResponse* response) override;
+  grpc::Status CreateApiKey(grpc::ServerContext* context,
+                            const tenantry::v1::CreateApiKeyRequest* request,
+                            tenantry::v1::ApiKey* response) override;
+  grpc::Status ListApiKeys(
+      grpc::ServerContext* context,
+      const tenantry::v1::ListApiKeysRequest* request,
+      tenantry::v1::ListApiKeysResponse* response) override;
+  grpc::Status DeleteApiKey(grpc::ServerContext* context,
+                            const tenantry::v1::DeleteApiKeyRequest* request,
+                            google::protobuf::Empty* response) override;
 
  private:
   storage::TenantRegistry* const tenants_;
+  const RequestContextRegistry* const contexts_;
+  ApiKeyAuthenticator* const authenticator_;
 };
 
 }  // namespace tenantry::services

@@ -62,7 +62,7 @@ void UserToProto(const UserRecord& record, User* user) {
 grpc::Status UserServiceImpl::CreateUser(
     grpc::ServerContext* context,
     const tenantry::v1::CreateUserRequest* request, User* response) {
-  return ServeCall([&]() -> absl::Status {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     RequestValidator validator;
     ValidateUserFields(request->user(), /*mask=*/nullptr, validator);
     TENANTRY_RETURN_IF_ERROR(validator.Finish());
@@ -81,7 +81,7 @@ grpc::Status UserServiceImpl::CreateUser(
 grpc::Status UserServiceImpl::GetUser(
     grpc::ServerContext* context, const tenantry::v1::GetUserRequest* request,
     User* response) {
-  return ServeCall([&]() -> absl::Status {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     TENANTRY_ASSIGN_OR_RETURN(const std::string id,
                               ParseUserName("name", request->name()));
     TENANTRY_ASSIGN_OR_RETURN(const UserRecord user, store_->GetUser(id));
@@ -93,7 +93,7 @@ grpc::Status UserServiceImpl::GetUser(
 grpc::Status UserServiceImpl::ListUsers(
     grpc::ServerContext* context, const tenantry::v1::ListUsersRequest* request,
     tenantry::v1::ListUsersResponse* response) {
-  return ServeCall([&]() -> absl::Status {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     constexpr absl::string_view kArguments = "ListUsers";
     TENANTRY_ASSIGN_OR_RETURN(
         const storage::PageRequest page,
@@ -115,7 +115,7 @@ grpc::Status UserServiceImpl::ListUsers(
 grpc::Status UserServiceImpl::UpdateUser(
     grpc::ServerContext* context,
     const tenantry::v1::UpdateUserRequest* request, User* response) {
-  return ServeCall([&]() -> absl::Status {
+  return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     const User& user = request->user();
     // Validate.
     TENANTRY_ASSIGN_OR_RETURN(const std::string id,

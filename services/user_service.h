@@ -1,6 +1,7 @@
 #ifndef TENANTRY_SERVICES_USER_SERVICE_H_
 #define TENANTRY_SERVICES_USER_SERVICE_H_
 
+#include "services/request_context.h"
 #include "storage/shared_store.h"
 #include "tenantry/v1/user.grpc.pb.h"
 
@@ -11,7 +12,10 @@ namespace tenantry::services {
 class UserServiceImpl final : public tenantry::v1::UserService::Service {
  public:
   // `store` must outlive the service.
-  explicit UserServiceImpl(storage::SharedStore* store) : store_(store) {}
+  // Both pointers must outlive the service.
+  UserServiceImpl(storage::SharedStore* store,
+                  const RequestContextRegistry* contexts)
+      : store_(store), contexts_(contexts) {}
 
   grpc::Status CreateUser(grpc::ServerContext* context,
                           const tenantry::v1::CreateUserRequest* request,
@@ -28,6 +32,7 @@ class UserServiceImpl final : public tenantry::v1::UserService::Service {
 
  private:
   storage::SharedStore* const store_;
+  const RequestContextRegistry* const contexts_;
 };
 
 // Fills `user` from a stored record; shared with ProfileService.

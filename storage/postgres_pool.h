@@ -19,7 +19,8 @@ namespace tenantry::storage {
 
 // Converts an exception from libpqxx into a status whose code comes from
 // StatusCodeForSqlState, or UNAVAILABLE for a broken connection. `context`
-// starts the message; `password` is removed from it.
+// starts the message and `password` is removed from it. An UNAVAILABLE
+// message ends by saying when to retry the call.
 absl::Status PostgresError(const std::exception& error,
                            absl::string_view context,
                            absl::string_view password);
@@ -33,7 +34,8 @@ std::string RedactUrl(absl::string_view url);
 
 // A bounded pool of PostgreSQL connections, each with the same prepared
 // statements. Thread-safe. A connection that broke is closed when its
-// lease ends, and the next Acquire() opens a new one, so the pool heals
+// lease ends, and so is an idle connection that the server closed, when
+// Acquire() finds it. Acquire() then opens a new one, so the pool heals
 // after a server restart without a restart of its own.
 class PostgresPool {
  public:
@@ -44,7 +46,10 @@ class PostgresPool {
     size_t size = 4;
     // How long Acquire() waits for a free connection.
     absl::Duration acquire_timeout = absl::Seconds(5);
-    // Seconds libpq waits for a new connection to be established.
+    // Seconds libpq waits for a new connection to be established. NOTE:
+    // the pool does not know the call's deadline, so a call waits this long
+    // even past its deadline when the host drops packets instead of
+    // refusing the connection. Only refused connections are tested.
     int connect_timeout_seconds = 5;
     // Statements prepared on every connection: name and SQL.
     std::vector<std::pair<std::string, std::string>> statements;
@@ -59,6 +64,10 @@ class PostgresPool {
     Lease& operator=(Lease&&) = delete;
     ~Lease();
 
+    // NOTE: nothing bounds a query on this connection by time. If the
+    // server stops responding without closing the socket, as a frozen
+    // process or a network partition does, the query waits for the
+    // kernel's TCP timeouts.
     pqxx::connection& connection() { return *connection_; }
 
     // Closes the connection instead of returning it to the pool, after an
@@ -77,9 +86,9 @@ class PostgresPool {
   explicit PostgresPool(Options options);
   ~PostgresPool();
 
-  // Returns an idle connection, opening one if the pool is below its size.
-  // Returns UNAVAILABLE if no connection frees up within the acquire
-  // timeout or a new connection cannot be opened.
+  // Returns an idle connection that is still open, opening one if the pool
+  // is below its size. Returns UNAVAILABLE if no connection frees up within
+  // the acquire timeout or a new connection cannot be opened.
   absl::StatusOr<Lease> Acquire();
 
   const Options& options() const { return options_; }

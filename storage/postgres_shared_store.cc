@@ -17,6 +17,8 @@ constexpr char kTenantColumns[] =
     "id, display_name, state, create_time, update_time, revision";
 constexpr char kUserColumns[] =
     "id, email, display_name, create_time, update_time, revision";
+constexpr char kApiKeyColumns[] =
+    "id, tenant_id, display_name, secret_sha256, create_time";
 
 // Serializes migrations of one database across processes; the number is
 // arbitrary but fixed.
@@ -25,6 +27,7 @@ constexpr int64_t kMigrationLockKey = 7294011;
 std::vector<std::pair<std::string, std::string>> PreparedStatements() {
   const std::string tenants = kTenantColumns;
   const std::string users = kUserColumns;
+  const std::string api_keys = kApiKeyColumns;
   return {
       {"insert_tenant",
        "INSERT INTO tenants (" + tenants + ") VALUES ($1, $2, $3, $4, $5, $6)"},
@@ -49,6 +52,18 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"update_user",
        "UPDATE users SET email = $2, email_key = $3, display_name = $4, "
        "update_time = $5, revision = $6 WHERE id = $1"},
+      // The tenant check and the insert are one statement, so a
+      // concurrent DeleteTenant cannot leave a key without its tenant.
+      {"insert_api_key",
+       "INSERT INTO api_keys (" + api_keys +
+           ") SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint "
+           "WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2)"},
+      {"get_api_key", "SELECT " + api_keys + " FROM api_keys WHERE id = $1"},
+      {"list_api_keys", "SELECT " + api_keys +
+                            " FROM api_keys WHERE tenant_id = $1 AND id > $2 "
+                            "ORDER BY id LIMIT $3"},
+      {"delete_api_key",
+       "DELETE FROM api_keys WHERE tenant_id = $1 AND id = $2"},
   };
 }
 
@@ -72,6 +87,16 @@ UserRecord ReadUser(const pqxx::row& row) {
   user.update_time = absl::FromUnixMicros(row[4].as<int64_t>());
   user.revision = row[5].as<int64_t>();
   return user;
+}
+
+ApiKeyRecord ReadApiKey(const pqxx::row& row) {
+  ApiKeyRecord key;
+  key.id = row[0].as<std::string>();
+  key.tenant_id = row[1].as<std::string>();
+  key.display_name = row[2].as<std::string>();
+  key.secret_sha256 = row[3].as<std::string>();
+  key.create_time = absl::FromUnixMicros(row[4].as<int64_t>());
+  return key;
 }
 
 template <typename Record>
@@ -164,6 +189,11 @@ absl::Status PostgresSharedStore::Transact(
     const std::function<absl::Status(pqxx::work&)>& body) {
   absl::Status status;
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
+    // The message of the last retryable failure names the attempts made.
+    const std::string retry_context =
+        attempt < kMaxAttempts
+            ? std::string(action)
+            : absl::StrCat(action, " after ", kMaxAttempts, " attempts");
     TENANTRY_ASSIGN_OR_RETURN(PostgresPool::Lease lease, pool_.Acquire());
     try {
       pqxx::work work(lease.connection());
@@ -179,19 +209,18 @@ absl::Status PostgresSharedStore::Transact(
       return PostgresError(error, action, password_);
     } catch (const pqxx::broken_connection& error) {
       lease.Discard();
-      status = PostgresError(error, action, password_);
+      status = PostgresError(error, retry_context, password_);
     } catch (const pqxx::transaction_rollback& error) {
       // NOTE: no test reaches this branch. Each transaction here locks one
       // row under READ COMMITTED, which raises neither serialization
       // failures nor deadlocks. The broken-connection retry above shares
       // the loop and is tested.
-      status = PostgresError(error, action, password_);
+      status = PostgresError(error, retry_context, password_);
     } catch (const std::exception& error) {
       return PostgresError(error, action, password_);
     }
   }
-  return absl::Status(status.code(), absl::StrCat(status.message(), " (failed ",
-                                                  kMaxAttempts, " times)"));
+  return status;
 }
 
 absl::Status PostgresSharedStore::WithConnection(
@@ -373,6 +402,65 @@ absl::StatusOr<UserRecord> PostgresSharedStore::UpdateUser(
       });
   TENANTRY_RETURN_IF_ERROR(DescribeEmailConflict(status, updated.email));
   return updated;
+}
+
+absl::StatusOr<ApiKeyRecord> PostgresSharedStore::CreateApiKey(
+    const ApiKeyRecord& key) {
+  ApiKeyRecord created = key;
+  created.create_time = CurrentTime();
+  TENANTRY_RETURN_IF_ERROR(
+      Transact("failed to create an API key", [&](pqxx::work& work) {
+        const pqxx::result result =
+            work.exec_prepared("insert_api_key", created.id, created.tenant_id,
+                               created.display_name, created.secret_sha256,
+                               absl::ToUnixMicros(created.create_time));
+        if (result.affected_rows() == 0) {
+          return TenantNotFoundError(created.tenant_id);
+        }
+        return absl::OkStatus();
+      }));
+  return created;
+}
+
+absl::StatusOr<ApiKeyRecord> PostgresSharedStore::GetApiKey(
+    absl::string_view id) {
+  ApiKeyRecord key;
+  TENANTRY_RETURN_IF_ERROR(
+      Transact("failed to read an API key", [&](pqxx::work& work) {
+        const pqxx::result result =
+            work.exec_prepared("get_api_key", std::string(id));
+        if (result.empty()) {
+          return absl::NotFoundError(
+              absl::StrCat("API key \"", id, "\" not found"));
+        }
+        key = ReadApiKey(result[0]);
+        return absl::OkStatus();
+      }));
+  return key;
+}
+
+absl::StatusOr<Page<ApiKeyRecord>> PostgresSharedStore::ListApiKeys(
+    absl::string_view tenant_id, const PageRequest& page) {
+  Page<ApiKeyRecord> keys;
+  TENANTRY_RETURN_IF_ERROR(
+      Transact("failed to list API keys", [&](pqxx::work& work) {
+        keys = ReadPage<ApiKeyRecord>(
+            work.exec_prepared("list_api_keys", std::string(tenant_id),
+                               page.after_id, int64_t{page.limit} + 1),
+            page.limit, &ReadApiKey);
+        return absl::OkStatus();
+      }));
+  return keys;
+}
+
+absl::Status PostgresSharedStore::DeleteApiKey(absl::string_view tenant_id,
+                                               absl::string_view id) {
+  return Transact("failed to delete an API key", [&](pqxx::work& work) {
+    const pqxx::result result = work.exec_prepared(
+        "delete_api_key", std::string(tenant_id), std::string(id));
+    if (result.affected_rows() == 0) return ApiKeyNotFoundError(tenant_id, id);
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<MigrationOutcome> PostgresSharedStore::Migrate() {

@@ -41,6 +41,16 @@ struct UserRecord {
   int64_t revision = 0;
 };
 
+// A tenant's API key, without its secret.
+struct ApiKeyRecord {
+  std::string id;
+  std::string tenant_id;
+  std::string display_name;
+  // Lowercase hex SHA-256 of the key's secret.
+  std::string secret_sha256;
+  absl::Time create_time;
+};
+
 enum class Role { kUnspecified, kStudent, kTeacher };
 enum class Visibility { kPublic, kPrivate };
 enum class VerificationStatus { kUnverified, kPending, kVerified, kRejected };

@@ -67,6 +67,23 @@ class SharedStore {
   virtual absl::StatusOr<UserRecord> UpdateUser(
       absl::string_view id, const Mutation<UserRecord>& mutation) = 0;
 
+  // Inserts an API key with create_time set to now. Returns NOT_FOUND if
+  // its tenant does not exist.
+  virtual absl::StatusOr<ApiKeyRecord> CreateApiKey(
+      const ApiKeyRecord& key) = 0;
+
+  // Returns NOT_FOUND if there is no key with `id`, of any tenant.
+  virtual absl::StatusOr<ApiKeyRecord> GetApiKey(absl::string_view id) = 0;
+
+  // Returns the tenant's keys ordered by id, which is creation order.
+  virtual absl::StatusOr<Page<ApiKeyRecord>> ListApiKeys(
+      absl::string_view tenant_id, const PageRequest& page) = 0;
+
+  // Returns NOT_FOUND if the tenant has no key with `id`. DeleteTenant
+  // deletes the tenant's keys too.
+  virtual absl::Status DeleteApiKey(absl::string_view tenant_id,
+                                    absl::string_view id) = 0;
+
   // Applies the pending shared migrations.
   virtual absl::StatusOr<MigrationOutcome> Migrate() = 0;
 

@@ -25,6 +25,12 @@ absl::Status UserNotFoundError(absl::string_view id) {
   return absl::NotFoundError(absl::StrCat("user \"", id, "\" not found"));
 }
 
+absl::Status ApiKeyNotFoundError(absl::string_view tenant_id,
+                                 absl::string_view id) {
+  return absl::NotFoundError(absl::StrCat("API key \"tenants/", tenant_id,
+                                          "/apiKeys/", id, "\" not found"));
+}
+
 absl::Status DescribeEmailConflict(absl::Status status,
                                    absl::string_view email) {
   if (!absl::IsAlreadyExists(status)) return status;

@@ -22,6 +22,8 @@ std::string EmailKey(absl::string_view email);
 
 absl::Status TenantNotFoundError(absl::string_view id);
 absl::Status UserNotFoundError(absl::string_view id);
+absl::Status ApiKeyNotFoundError(absl::string_view tenant_id,
+                                 absl::string_view id);
 
 // Rewrites the ALREADY_EXISTS of a unique email into a message that names
 // the email; other statuses pass through.

@@ -16,6 +16,8 @@ constexpr char kTenantColumns[] =
     "id, display_name, state, create_time, update_time, revision";
 constexpr char kUserColumns[] =
     "id, email, display_name, create_time, update_time, revision";
+constexpr char kApiKeyColumns[] =
+    "id, tenant_id, display_name, secret_sha256, create_time";
 
 TenantRecord ReadTenant(const SqliteStatement& row) {
   TenantRecord tenant;
@@ -37,6 +39,16 @@ UserRecord ReadUser(const SqliteStatement& row) {
   user.update_time = absl::FromUnixMicros(row.ColumnInt(4));
   user.revision = row.ColumnInt(5);
   return user;
+}
+
+ApiKeyRecord ReadApiKey(const SqliteStatement& row) {
+  ApiKeyRecord key;
+  key.id = row.ColumnText(0);
+  key.tenant_id = row.ColumnText(1);
+  key.display_name = row.ColumnText(2);
+  key.secret_sha256 = row.ColumnText(3);
+  key.create_time = absl::FromUnixMicros(row.ColumnInt(4));
+  return key;
 }
 
 }  // namespace
@@ -252,6 +264,70 @@ absl::StatusOr<MigrationStatus> SqliteSharedStore::GetMigrationStatus() {
   absl::MutexLock lock(&mutex_);
   SqliteMigrationBackend backend(connection_.get());
   return CheckMigrations(backend, SharedMigrations());
+}
+
+absl::StatusOr<ApiKeyRecord> SqliteSharedStore::CreateApiKey(
+    const ApiKeyRecord& key) {
+  ApiKeyRecord created = key;
+  created.create_time = CurrentTime();
+  absl::MutexLock lock(&mutex_);
+  // The tenant check and the insert are one statement, so a concurrent
+  // DeleteTenant cannot leave a key without its tenant.
+  TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
+                            connection_->Prepare(absl::StrCat(
+                                "INSERT INTO api_keys (", kApiKeyColumns,
+                                ") SELECT ?, ?, ?, ?, ? WHERE EXISTS "
+                                "(SELECT 1 FROM tenants WHERE id = ?)")));
+  StatementLease insert(statement);
+  insert->BindAll(created.id, created.tenant_id, created.display_name,
+                  created.secret_sha256,
+                  absl::ToUnixMicros(created.create_time), created.tenant_id);
+  TENANTRY_ASSIGN_OR_RETURN(const int inserted, insert->Execute());
+  if (inserted == 0) return TenantNotFoundError(created.tenant_id);
+  return created;
+}
+
+absl::StatusOr<ApiKeyRecord> SqliteSharedStore::GetApiKey(
+    absl::string_view id) {
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare(absl::StrCat("SELECT ", kApiKeyColumns,
+                                        " FROM api_keys WHERE id = ?")));
+  StatementLease query(statement);
+  query->BindAll(id);
+  TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
+  if (!found)
+    return absl::NotFoundError(absl::StrCat("API key \"", id, "\" not found"));
+  return ReadApiKey(*statement);
+}
+
+absl::StatusOr<Page<ApiKeyRecord>> SqliteSharedStore::ListApiKeys(
+    absl::string_view tenant_id, const PageRequest& page) {
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare(absl::StrCat(
+          "SELECT ", kApiKeyColumns,
+          " FROM api_keys WHERE tenant_id = ? AND id > ? ORDER BY id "
+          "LIMIT ?")));
+  StatementLease query(statement);
+  query->BindAll(tenant_id, page.after_id, int64_t{page.limit} + 1);
+  return CollectPage<ApiKeyRecord>(query, page.limit, &ReadApiKey);
+}
+
+absl::Status SqliteSharedStore::DeleteApiKey(absl::string_view tenant_id,
+                                             absl::string_view id) {
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare(
+          "DELETE FROM api_keys WHERE tenant_id = ? AND id = ?"));
+  StatementLease remove(statement);
+  remove->BindAll(tenant_id, id);
+  TENANTRY_ASSIGN_OR_RETURN(const int deleted, remove->Execute());
+  if (deleted == 0) return ApiKeyNotFoundError(tenant_id, id);
+  return absl::OkStatus();
 }
 
 }  // namespace tenantry::storage

@@ -35,6 +35,13 @@ class SqliteSharedStore : public SharedStore {
   absl::StatusOr<UserRecord> UpdateUser(
       absl::string_view id, const Mutation<UserRecord>& mutation) override;
 
+  absl::StatusOr<ApiKeyRecord> CreateApiKey(const ApiKeyRecord& key) override;
+  absl::StatusOr<ApiKeyRecord> GetApiKey(absl::string_view id) override;
+  absl::StatusOr<Page<ApiKeyRecord>> ListApiKeys(
+      absl::string_view tenant_id, const PageRequest& page) override;
+  absl::Status DeleteApiKey(absl::string_view tenant_id,
+                            absl::string_view id) override;
+
   absl::StatusOr<MigrationOutcome> Migrate() override;
   absl::StatusOr<MigrationStatus> GetMigrationStatus() override;
 

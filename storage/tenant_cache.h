@@ -17,9 +17,12 @@
 namespace tenantry::storage {
 
 // A bounded least-recently-used cache of open tenant databases, each with
-// its prepared statements. Thread-safe. An evicted database closes when
-// the last call still using it lets go, so the number of open files may
-// briefly exceed the capacity by the number of calls in flight.
+// its prepared statements. Thread-safe. A database that the cache evicts
+// to make room closes when the last call still using it lets go, so the
+// number of open files may briefly exceed the capacity by the number of
+// calls in flight. Until then Get() returns that same database, so that a
+// tenant has one connection at a time and its writers take turns instead
+// of waiting for SQLite's lock.
 class TenantCache {
  public:
   struct Options {
@@ -44,7 +47,9 @@ class TenantCache {
   absl::StatusOr<std::shared_ptr<TenantDatabase>> Get(
       absl::string_view tenant_id);
 
-  // Drops the tenant's database from the cache, if present.
+  // Drops the tenant's database from the cache, if present, and forgets it
+  // even while calls still use it: the next Get() opens the file anew.
+  // Call it when the file is removed or replaced.
   void Evict(absl::string_view tenant_id);
 
   size_t size() const;
@@ -58,11 +63,26 @@ class TenantCache {
   std::shared_ptr<TenantDatabase> Touch(LruList::iterator entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
+  // Returns the tenant's database from the LRU list, or one evicted from
+  // it that a call still uses, which goes back on the list. Returns null
+  // if there is neither.
+  std::shared_ptr<TenantDatabase> FindLocked(absl::string_view tenant_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  // Puts `database` at the front of the LRU list and evicts the least
+  // recently used databases beyond the capacity.
+  void InsertLocked(std::shared_ptr<TenantDatabase> database)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
   const Options options_;
   mutable absl::Mutex mutex_;
   // Most recently used first.
   LruList lru_ ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<std::string, LruList::iterator> index_
+      ABSL_GUARDED_BY(mutex_);
+  // Databases evicted to make room, by tenant id, while calls may still
+  // use them. Expired entries are dropped on the next eviction.
+  absl::flat_hash_map<std::string, std::weak_ptr<TenantDatabase>> evicted_
       ABSL_GUARDED_BY(mutex_);
   Stats stats_ ABSL_GUARDED_BY(mutex_);
   // Incremented by every Evict(), so that Get() does not cache a database

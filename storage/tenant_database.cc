@@ -7,11 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "storage/ids.h"
 #include "storage/status_macros.h"
 
@@ -28,14 +30,20 @@ absl::Status ErrnoError(absl::string_view action, absl::string_view path) {
 }  // namespace
 
 absl::Status CreateDirectory(const std::string& path) {
-  if (mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) {
-    struct stat info;
-    if (stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
-      return absl::OkStatus();
-    }
-    errno = ENOTDIR;
+  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    return ErrnoError("create directory", path);
   }
-  return ErrnoError("create directory", path);
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
+    return ErrnoError("create directory", path);
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    return absl::InternalError(absl::StrCat(
+        "failed to create directory ", path,
+        " because a file that is not a directory has that name; move it "
+        "away"));
+  }
+  return absl::OkStatus();
 }
 
 namespace {
@@ -76,8 +84,165 @@ absl::StatusOr<std::unique_ptr<TenantDatabase>> TenantDatabase::Open(
         status.latest_version, "; run tenantctl migrate tenants --tenant=",
         tenant_id, " with this server's --data_dir and --shared_db"));
   }
+  auto state = std::make_shared<State>();
+  state->tenant_id = std::move(tenant_id);
+  state->busy_timeout_ms = options.busy_timeout_ms;
+  state->connection = std::move(connection);
   return std::unique_ptr<TenantDatabase>(
-      new TenantDatabase(std::move(tenant_id), std::move(connection)));
+      new TenantDatabase(std::move(state), CallLimits()));
+}
+
+absl::Status TenantDatabase::CheckLimits(Stage stage) const {
+  const bool cancelled =
+      limits_.is_cancelled != nullptr && limits_.is_cancelled();
+  if (!cancelled && absl::Now() < limits_.deadline) return absl::OkStatus();
+  const std::string message = absl::StrCat(
+      cancelled ? "the call was cancelled" : "the call's deadline passed",
+      stage == Stage::kWaiting
+          ? " while it waited for its turn on the database of tenant \""
+          : " while it used the database of tenant \"",
+      tenant_id(),
+      stage == Stage::kWaiting
+          ? "\"; it changed nothing"
+          : "\"; its uncommitted changes were rolled back");
+  return cancelled ? absl::CancelledError(message)
+                   : absl::DeadlineExceededError(message);
+}
+
+absl::Status TenantDatabase::TakeTurn() const {
+  State& state = *state_;
+  const absl::Condition idle(&state.idle);
+  if (!limited()) {
+    absl::MutexLock lock(&state.mutex);
+    state.mutex.Await(idle);
+    state.idle = false;
+    return absl::OkStatus();
+  }
+
+  // The mutex guards only the flag, so waiting for the mutex itself is
+  // short. The wait for the flag wakes every kCancelCheckInterval to check
+  // for cancellation, which no unlock of the mutex signals.
+  while (true) {
+    TENANTRY_RETURN_IF_ERROR(CheckLimits(Stage::kWaiting));
+    absl::Time wake = limits_.deadline;
+    if (limits_.is_cancelled != nullptr) {
+      wake = std::min(wake, absl::Now() + kCancelCheckInterval);
+    }
+    absl::MutexLock lock(&state.mutex);
+    if (state.mutex.AwaitWithDeadline(idle, wake)) {
+      state.idle = false;
+      break;
+    }
+  }
+  // The turn may come just as the deadline passes.
+  absl::Status status = CheckLimits(Stage::kWaiting);
+  if (!status.ok()) EndTurn();
+  return status;
+}
+
+void TenantDatabase::EndTurn() const {
+  absl::MutexLock lock(&state_->mutex);
+  state_->idle = true;
+}
+
+namespace {
+
+// How many SQLite virtual machine instructions run between two calls of
+// the progress handler, which reads the clock to check the deadline.
+constexpr int kProgressInstructions = 1000;
+
+// The maximum sleep of the busy handler between two attempts to take
+// another connection's lock.
+constexpr absl::Duration kMaxBusySleep = absl::Milliseconds(20);
+
+}  // namespace
+
+TenantDatabase::Turn::Turn(const TenantDatabase* database)
+    : database_(database) {
+  if (!database_->limited()) return;
+  sqlite3* db = database_->state_->connection->handle();
+  // Replaces the busy timeout that SqliteConnection::Open set.
+  sqlite3_busy_handler(db, &Turn::OnBusy, this);
+  sqlite3_commit_hook(db, &Turn::OnCommit, this);
+  sqlite3_progress_handler(db, kProgressInstructions, &Turn::OnProgress, this);
+  last_cancel_check_ = absl::Now();
+  hooks_installed_ = true;
+}
+
+TenantDatabase::Turn::~Turn() {
+  RemoveHooks();
+  database_->EndTurn();
+}
+
+absl::Status TenantDatabase::Turn::Finish() {
+  RemoveHooks();
+  sqlite3* db = database_->state_->connection->handle();
+  if (!stopped_.ok() && !sqlite3_get_autocommit(db)) {
+    // SQLite rolls back the transaction of an interrupted INSERT, UPDATE
+    // or DELETE but may leave others open, and the next Run() must not
+    // commit this call's changes. ROLLBACK fails only without a
+    // transaction, which the check above rules out.
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  return stopped_;
+}
+
+void TenantDatabase::Turn::RemoveHooks() {
+  if (!hooks_installed_) return;
+  sqlite3* db = database_->state_->connection->handle();
+  sqlite3_progress_handler(db, 0, nullptr, nullptr);
+  sqlite3_commit_hook(db, nullptr, nullptr);
+  sqlite3_busy_timeout(db, database_->state_->busy_timeout_ms);
+  hooks_installed_ = false;
+}
+
+int TenantDatabase::Turn::OnBusy(void* turn_pointer, int attempts) {
+  Turn& turn = *static_cast<Turn*>(turn_pointer);
+  const absl::Time now = absl::Now();
+  if (attempts == 0) turn.busy_since_ = now;
+  absl::Status limit = turn.database_->CheckLimits(Stage::kWorking);
+  if (!limit.ok()) {
+    turn.stopped_ = std::move(limit);
+    return 0;
+  }
+  // Give up like sqlite3_busy_timeout would, or at the deadline if that
+  // comes first. Returning 0 makes the statement fail with SQLITE_BUSY.
+  const absl::Time give_up =
+      std::min(turn.busy_since_ +
+                   absl::Milliseconds(turn.database_->state_->busy_timeout_ms),
+               turn.database_->limits_.deadline);
+  if (now >= give_up) return 0;
+  const absl::Duration backoff = std::min(
+      absl::Milliseconds(1) * (1 << std::min(attempts, 5)), kMaxBusySleep);
+  absl::SleepFor(std::min({backoff, give_up - now, kCancelCheckInterval}));
+  return 1;
+}
+
+int TenantDatabase::Turn::OnCommit(void* turn_pointer) {
+  Turn& turn = *static_cast<Turn*>(turn_pointer);
+  absl::Status limit = turn.database_->CheckLimits(Stage::kWorking);
+  if (limit.ok()) return 0;
+  // A nonzero result turns the COMMIT into a ROLLBACK.
+  turn.stopped_ = std::move(limit);
+  return 1;
+}
+
+int TenantDatabase::Turn::OnProgress(void* turn_pointer) {
+  Turn& turn = *static_cast<Turn*>(turn_pointer);
+  const CallLimits& limits = turn.database_->limits_;
+  const absl::Time now = absl::Now();
+  // CallLimits::is_cancelled may cost more than a clock read, so it runs
+  // at most every kCancelCheckInterval.
+  const bool check_cancel =
+      limits.is_cancelled != nullptr &&
+      now - turn.last_cancel_check_ >= kCancelCheckInterval;
+  if (now < limits.deadline && !check_cancel) return 0;
+  if (check_cancel) turn.last_cancel_check_ = now;
+  absl::Status limit = turn.database_->CheckLimits(Stage::kWorking);
+  if (limit.ok()) return 0;
+  // A nonzero result interrupts the statement with SQLITE_INTERRUPT.
+  turn.stopped_ = std::move(limit);
+  return 1;
 }
 
 absl::StatusOr<DatabaseHealth> CheckDatabaseHealth(TenantDatabase& database) {

@@ -4,25 +4,47 @@
 // One tenant's SQLite database file and the functions that create, check
 // and remove such files under a data directory.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "storage/migrations.h"
 #include "storage/sqlite.h"
 
 namespace tenantry::storage {
 
+// When one call's work on a tenant database must stop.
+struct CallLimits {
+  // After this time TenantDatabase::Run() neither starts a body nor lets
+  // one commit, and SQLite stops waiting for another connection's lock.
+  absl::Time deadline = absl::InfiniteFuture();
+  // Returns true once the caller has given up, for example because the
+  // server cancelled the call. Empty means never. Run() checks it while it
+  // waits for its turn or for SQLite's lock, during long statements, and
+  // before each commit.
+  std::function<bool()> is_cancelled;
+};
+
 // An open tenant database. Thread-safe: calls through Run() take turns on
 // the one connection, which also serializes the tenant's writers, so that
 // SQLite never reports "database is locked" between them.
+//
+// A handle from WithLimits() shares the connection and its turns with the
+// database it came from, and applies one call's CallLimits to its Run().
 class TenantDatabase {
  public:
+  // About how often Run() checks CallLimits::is_cancelled while it waits
+  // for its turn or for SQLite's lock, or runs a long statement.
+  static constexpr absl::Duration kCancelCheckInterval = absl::Milliseconds(50);
+
   // Opens the existing database of `tenant_id` at `path`. Returns NOT_FOUND
   // if the file is missing and FAILED_PRECONDITION if its schema is not at
   // the latest tenant migration.
@@ -30,24 +52,108 @@ class TenantDatabase {
       std::string tenant_id, const std::string& path,
       const SqliteConnection::Options& options);
 
-  const std::string& tenant_id() const { return tenant_id_; }
+  TenantDatabase(const TenantDatabase&) = delete;
+  TenantDatabase& operator=(const TenantDatabase&) = delete;
+
+  const std::string& tenant_id() const { return state_->tenant_id; }
+
+  // Returns a handle to this database whose Run() stops at `limits`.
+  TenantDatabase WithLimits(CallLimits limits) const {
+    return TenantDatabase(state_, std::move(limits));
+  }
 
   // Runs `body` with exclusive use of the connection and returns its
-  // result.
+  // result. `body` takes a SqliteConnection& and returns absl::Status or
+  // absl::StatusOr<T>.
+  //
+  // With CallLimits, returns DEADLINE_EXCEEDED or CANCELLED without
+  // running `body` if the limit is reached before its turn comes. While
+  // `body` runs, a statement that outlasts the limit is interrupted, a
+  // commit after it is rolled back, and SQLite waits for another
+  // connection's lock no longer than until the deadline. Run() then rolls
+  // back what the body left uncommitted and returns DEADLINE_EXCEEDED or
+  // CANCELLED in place of the result.
   template <typename Body>
-  auto Run(Body&& body) {
-    absl::MutexLock lock(&mutex_);
-    return body(*connection_);
+  auto Run(Body&& body) -> decltype(body(std::declval<SqliteConnection&>())) {
+    using Result = decltype(body(std::declval<SqliteConnection&>()));
+    absl::Status turn = TakeTurn();
+    if (!turn.ok()) return Result(std::move(turn));
+    Turn guard(this);
+    Result result = body(*state_->connection);
+    absl::Status stopped = guard.Finish();
+    if (!stopped.ok()) return Result(std::move(stopped));
+    return result;
   }
 
  private:
-  TenantDatabase(std::string tenant_id,
-                 std::unique_ptr<SqliteConnection> connection)
-      : tenant_id_(std::move(tenant_id)), connection_(std::move(connection)) {}
+  // What all handles of one database share.
+  struct State {
+    std::string tenant_id;
+    // SQLite's busy timeout outside of limited calls, in milliseconds.
+    int busy_timeout_ms = 0;
+    absl::Mutex mutex;
+    // False while a Run() has its turn on the connection.
+    bool idle ABSL_GUARDED_BY(mutex) = true;
+    // Used only by the Run() that has the turn.
+    std::unique_ptr<SqliteConnection> connection;
+  };
 
-  const std::string tenant_id_;
-  absl::Mutex mutex_;
-  std::unique_ptr<SqliteConnection> connection_ ABSL_GUARDED_BY(mutex_);
+  // One Run()'s use of the connection. Installs the SQLite hooks that
+  // enforce the limits while the body runs. On destruction removes them
+  // and passes the turn on.
+  class Turn {
+   public:
+    explicit Turn(const TenantDatabase* database);
+    ~Turn();
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+
+    // Removes the hooks. Returns DEADLINE_EXCEEDED or CANCELLED if one of
+    // them stopped the body's work, after rolling back a transaction that
+    // the body left open, else OK.
+    absl::Status Finish();
+
+   private:
+    // SQLite's busy handler, commit hook and progress handler; `turn` is
+    // the Turn.
+    static int OnBusy(void* turn, int attempts);
+    static int OnCommit(void* turn);
+    static int OnProgress(void* turn);
+
+    void RemoveHooks();
+
+    const TenantDatabase* const database_;
+    bool hooks_installed_ = false;
+    // Set by the hook that stopped the body's work.
+    absl::Status stopped_;
+    // When SQLite started to wait for the lock it is waiting for.
+    absl::Time busy_since_;
+    // When the progress handler last called CallLimits::is_cancelled.
+    absl::Time last_cancel_check_;
+  };
+
+  TenantDatabase(std::shared_ptr<State> state, CallLimits limits)
+      : state_(std::move(state)), limits_(std::move(limits)) {}
+
+  bool limited() const {
+    return limits_.deadline != absl::InfiniteFuture() ||
+           limits_.is_cancelled != nullptr;
+  }
+
+  // What a call does when it reaches a limit.
+  enum class Stage { kWaiting, kWorking };
+
+  // Returns CANCELLED or DEADLINE_EXCEEDED if a limit is reached, with a
+  // message for `stage`, and OK otherwise.
+  absl::Status CheckLimits(Stage stage) const;
+
+  // Waits for this handle's turn on the connection within the limits.
+  absl::Status TakeTurn() const;
+
+  void EndTurn() const;
+
+  const std::shared_ptr<State> state_;
+  const CallLimits limits_;
 };
 
 struct DatabaseHealth {

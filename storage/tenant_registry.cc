@@ -38,7 +38,15 @@ absl::StatusOr<TenantRecord> TenantRegistry::Create(
         "file away, or register the tenant with the shared store that "
         "created it"));
   }
-  TENANTRY_RETURN_IF_ERROR(CreateTenantDatabaseFile(data_dir, tenant.id));
+  absl::Status file_created = CreateTenantDatabaseFile(data_dir, tenant.id);
+  if (!file_created.ok()) {
+    return absl::Status(
+        file_created.code(),
+        absl::StrCat("failed to create the database of tenant \"", tenant.id,
+                     "\": ", file_created.message(),
+                     ". The tenant was not registered, so call CreateTenant "
+                     "again once that is fixed"));
+  }
   // A connection cached before an earlier delete of this id points at the
   // old file.
   cache_->Evict(tenant.id);
@@ -66,8 +74,18 @@ absl::Status TenantRegistry::Delete(absl::string_view tenant_id,
         "\" changed since the etag was read; get it again and retry"));
   }
   cache_->Evict(tenant_id);
-  TENANTRY_RETURN_IF_ERROR(
-      RemoveTenantDatabaseFiles(cache_->options().data_dir, tenant_id));
+  absl::Status removed =
+      RemoveTenantDatabaseFiles(cache_->options().data_dir, tenant_id);
+  if (!removed.ok()) {
+    // Some files may be gone already. The row stays, so that the tenant
+    // can still be found and the delete retried.
+    return absl::Status(
+        removed.code(),
+        absl::StrCat("failed to delete the database files of tenant \"",
+                     tenant_id, "\": ", removed.message(),
+                     ". The tenant stays registered, so remove or move that "
+                     "path and call DeleteTenant again"));
+  }
   // A call that started before the files went may have cached them again.
   cache_->Evict(tenant_id);
   return shared_store_->DeleteTenant(tenant_id);

@@ -27,13 +27,16 @@ class TenantRegistry {
   // Creates and migrates the tenant's database, then registers the tenant,
   // so a registered tenant always has a complete database. If registering
   // fails, the file is removed again. Returns INVALID_ARGUMENT for a
-  // malformed id, ALREADY_EXISTS if it is registered, and file or
-  // migration errors.
+  // malformed id, ALREADY_EXISTS if it is registered, FAILED_PRECONDITION
+  // if an unregistered database file is in the way, and the file or
+  // migration error if the database cannot be made.
   absl::StatusOr<TenantRecord> Create(const TenantRecord& tenant);
 
-  // Removes the tenant's database files, then its row. A failure leaves
-  // the row in place, so the delete can be retried. Returns NOT_FOUND, or
-  // ABORTED if `expected_revision` is set and differs.
+  // Removes the tenant's database files, then its row. If a file cannot be
+  // removed, returns the error, which names the file, and keeps the row,
+  // though the files before it may be gone; once the cause is fixed, a
+  // retry finishes the delete. Returns NOT_FOUND, or ABORTED if
+  // `expected_revision` is set and differs.
   absl::Status Delete(absl::string_view tenant_id,
                       std::optional<int64_t> expected_revision);
 

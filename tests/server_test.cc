@@ -1,9 +1,11 @@
 #include "services/server.h"
 
+#include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -83,6 +85,7 @@ TEST_F(ServerTest, SecondServerOnBusyPortFailsToStart) {
   options.listen_address = absl::StrCat("127.0.0.1:", server_->port());
   options.data_dir = server_->data_dir() + "/second";
   options.access_log = false;
+  options.allow_unauthenticated = true;
 
   auto second = services::TenantryServer::Start(options);
 
@@ -90,11 +93,43 @@ TEST_F(ServerTest, SecondServerOnBusyPortFailsToStart) {
       << second.status();
 }
 
+TEST_F(ServerTest, StartWithoutAdminKeyFails) {
+  services::ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.data_dir = server_->data_dir() + "/keyless";
+  options.access_log = false;
+
+  auto keyless = services::TenantryServer::Start(options);
+
+  EXPECT_EQ(keyless.status().code(), absl::StatusCode::kFailedPrecondition)
+      << keyless.status();
+  EXPECT_THAT(std::string(keyless.status().message()),
+              ::testing::HasSubstr("--allow_unauthenticated"));
+  // The check runs before any storage is opened.
+  EXPECT_FALSE(std::filesystem::exists(options.data_dir));
+}
+
+TEST_F(ServerTest, ShortAdminKeyFails) {
+  services::ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.data_dir = server_->data_dir() + "/short-key";
+  options.access_log = false;
+  options.admin_key = "too-short";
+
+  auto started = services::TenantryServer::Start(options);
+
+  EXPECT_EQ(started.status().code(), absl::StatusCode::kInvalidArgument)
+      << started.status();
+  EXPECT_THAT(std::string(started.status().message()),
+              ::testing::HasSubstr("at least 20"));
+}
+
 TEST_F(ServerTest, ShutdownEndsHealthWatchQuickly) {
   services::ServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.data_dir = server_->data_dir() + "/watched";
   options.access_log = false;
+  options.allow_unauthenticated = true;
   auto watched = services::TenantryServer::Start(options);
   ASSERT_TRUE(watched.ok()) << watched.status();
   auto channel =

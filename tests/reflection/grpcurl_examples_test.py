@@ -7,7 +7,12 @@ sends the -H headers as metadata and prints the response as JSON. A
 command that grpcurl would reject, or that the server returns an error
 for, fails the test.
 
-Usage: grpcurl_examples_test.py README ADDRESS STUBS_DIR
+Usage: grpcurl_examples_test.py README ADDRESS STUBS_DIR [BLOCK]
+
+BLOCK is the name in the README's `<!-- BLOCK:start -->` and
+`<!-- BLOCK:end -->` markers; it defaults to grpcurl-examples. In the
+api-key-examples block, $TENANTRY_ADMIN_KEY comes from the environment and
+TENANT_KEY is the key that the CreateApiKey example returns.
 """
 
 import json
@@ -19,17 +24,20 @@ import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format
 from google.protobuf import message_factory
 
-EXAMPLES_START = "<!-- grpcurl-examples:start -->"
-EXAMPLES_END = "<!-- grpcurl-examples:end -->"
+import os
+
 README_ADDRESS = "127.0.0.1:50051"
+# The fewest commands each block must have, so that a moved marker fails.
+MIN_COMMANDS = {"grpcurl-examples": 5, "api-key-examples": 2}
 
 
-def read_examples(readme_path):
+def read_examples(readme_path, block_name):
     """Returns the grpcurl commands between the markers, one per entry."""
     with open(readme_path) as file:
         text = file.read()
-    start = text.index(EXAMPLES_START) + len(EXAMPLES_START)
-    block = text[start:text.index(EXAMPLES_END)]
+    start_marker = f"<!-- {block_name}:start -->"
+    start = text.index(start_marker) + len(start_marker)
+    block = text[start:text.index(f"<!-- {block_name}:end -->")]
     commands = []
     for line in block.replace("\\\n", " ").splitlines():
         line = line.strip()
@@ -97,7 +105,10 @@ def run(command, channel, reflection, placeholders):
         if word == "-plaintext":
             continue
         if word == "-H":
-            key, _, value = words.pop(0).partition(":")
+            header = words.pop(0)
+            for placeholder, value in placeholders.items():
+                header = header.replace(placeholder, value)
+            key, _, value = header.partition(":")
             headers.append((key.strip().lower(), value.strip()))
         elif word == "-d":
             data = words.pop(0)
@@ -132,16 +143,20 @@ def run(command, channel, reflection, placeholders):
 
 def main():
     readme, address, stubs_dir = sys.argv[1:4]
+    block_name = sys.argv[4] if len(sys.argv) > 4 else "grpcurl-examples"
     sys.path.insert(0, stubs_dir)
     import grpc_reflection.reflection_pb2
     import grpc_reflection.reflection_pb2_grpc
     channel = grpc.insecure_channel(address)
     reflection = Reflection(channel, grpc_reflection)
 
-    commands = read_examples(readme)
-    if len(commands) < 5:
-        sys.exit(f"FAIL: found {len(commands)} grpcurl examples in {readme}")
+    commands = read_examples(readme, block_name)
+    if len(commands) < MIN_COMMANDS[block_name]:
+        sys.exit(f"FAIL: found {len(commands)} grpcurl examples in the "
+                 f"{block_name} block of {readme}")
     placeholders = {}
+    if "TENANTRY_ADMIN_KEY" in os.environ:
+        placeholders["$TENANTRY_ADMIN_KEY"] = os.environ["TENANTRY_ADMIN_KEY"]
     failures = 0
     for command in commands:
         try:
@@ -155,6 +170,8 @@ def main():
         # Later examples refer to resources that earlier ones create.
         if "UserService/CreateUser" in command:
             placeholders["USER_ID"] = json.loads(output)["name"].split("/")[-1]
+        if "TenantService/CreateApiKey" in command:
+            placeholders["TENANT_KEY"] = json.loads(output)["key"]
         if "ProfileService/CreateProfile" in command:
             placeholders["PROFILE_ID"] = (
                 json.loads(output)["name"].split("/")[-1])

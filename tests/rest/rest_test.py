@@ -224,7 +224,22 @@ class GatewayTestCase(unittest.TestCase):
         self.assertEqual(response.json["code"], grpc_code, response)
         self.assertIn(message_part, response.json["message"], response)
         self.assertEqual(response.json["error"], response.json["message"])
-        self.assertEqual(response.json["details"], [], response)
+        details = response.json["details"]
+        from_backend = not response.json["message"].startswith(
+            "invalid request: ")
+        if grpc_code == INVALID_ARGUMENT and from_backend:
+            # The server's google.rpc.BadRequest detail, as JSON.
+            self.assertEqual(len(details), 1, response)
+            self.assertEqual(details[0]["@type"],
+                             "type.googleapis.com/google.rpc.BadRequest")
+            fields = [violation["field"]
+                      for violation in details[0]["field_violations"]]
+            self.assertTrue(fields, response)
+            self.assertTrue(
+                any(field in response.json["message"] for field in fields),
+                response)
+        else:
+            self.assertEqual(details, [], response)
         self.assertEqual(response.headers["Content-Type"], "application/json")
 
     def assert_gateway_error(self, response, status, grpc_code,
@@ -804,6 +819,7 @@ class OpenApiTest(GatewayTestCase):
             {
                 "CreateTenant", "GetTenant", "ListTenants", "UpdateTenant",
                 "DeleteTenant", "CheckTenantDatabase",
+                "CreateApiKey", "ListApiKeys", "DeleteApiKey",
                 "CreateUser", "GetUser", "ListUsers", "UpdateUser",
                 "CreateProfile", "GetProfile", "LookupProfileByUser",
                 "ListProfiles", "UpdateProfile", "DeleteProfile",

@@ -109,7 +109,7 @@ expect_no_file "$data/cwd/data" "status with the default --data_dir"
 
 ctl migrate shared
 expect_code 0 "migrate shared"
-expect_output "version 0 -> 1" "migrate shared"
+expect_output "version 0 -> 2" "migrate shared"
 
 ctl init-dev-data
 expect_code 0 "first init-dev-data"
