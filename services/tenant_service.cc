@@ -171,18 +171,17 @@ grpc::Status TenantServiceImpl::UpdateTenant(
     // Apply the masked fields to the stored tenant.
     TENANTRY_ASSIGN_OR_RETURN(
         const TenantRecord updated,
-        tenants_->shared_store()->UpdateTenant(
-            id, [&](TenantRecord& record) -> absl::Status {
-              TENANTRY_RETURN_IF_ERROR(
-                  CheckEtag(etag, record.revision, tenant.name()));
-              if (mask.Covers("display_name")) {
-                record.display_name = tenant.display_name();
-              }
-              if (mask.Covers("state")) {
-                record.state = StateFromProto(tenant.state());
-              }
-              return absl::OkStatus();
-            }));
+        tenants_->Update(id, [&](TenantRecord& record) -> absl::Status {
+          TENANTRY_RETURN_IF_ERROR(
+              CheckEtag(etag, record.revision, tenant.name()));
+          if (mask.Covers("display_name")) {
+            record.display_name = tenant.display_name();
+          }
+          if (mask.Covers("state")) {
+            record.state = StateFromProto(tenant.state());
+          }
+          return absl::OkStatus();
+        }));
     ToProto(updated, response);
     return absl::OkStatus();
   });

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "storage/ids.h"
 #include "storage/status_macros.h"
 
@@ -88,13 +89,51 @@ absl::Status TenantRegistry::Delete(absl::string_view tenant_id,
   }
   // A call that started before the files went may have cached them again.
   cache_->Evict(tenant_id);
-  return shared_store_->DeleteTenant(tenant_id);
+  ForgetRow(tenant_id);
+  absl::Status deleted = shared_store_->DeleteTenant(tenant_id);
+  ForgetRow(tenant_id);
+  return deleted;
+}
+
+absl::StatusOr<TenantRecord> TenantRegistry::Update(
+    absl::string_view tenant_id, const Mutation<TenantRecord>& mutation) {
+  absl::StatusOr<TenantRecord> updated =
+      shared_store_->UpdateTenant(tenant_id, mutation);
+  ForgetRow(tenant_id);
+  return updated;
+}
+
+absl::StatusOr<TenantRecord> TenantRegistry::GetRow(
+    absl::string_view tenant_id) {
+  const absl::Time now = absl::Now();
+  uint64_t changes_before = 0;
+  {
+    absl::MutexLock lock(&row_mutex_);
+    auto cached = rows_.find(tenant_id);
+    if (cached != rows_.end() && cached->second.expire_time > now) {
+      return cached->second.tenant;
+    }
+    changes_before = row_changes_;
+  }
+  absl::StatusOr<TenantRecord> tenant = shared_store_->GetTenant(tenant_id);
+  if (!tenant.ok()) return tenant;
+  absl::MutexLock lock(&row_mutex_);
+  if (row_changes_ != changes_before) return tenant;
+  if (rows_.size() >= row_cache_capacity_) rows_.erase(rows_.begin());
+  rows_[tenant_id] = CachedRow{*tenant, now + kRowCacheTtl};
+  return tenant;
+}
+
+void TenantRegistry::ForgetRow(absl::string_view tenant_id) {
+  absl::MutexLock lock(&row_mutex_);
+  ++row_changes_;
+  rows_.erase(tenant_id);
 }
 
 absl::StatusOr<TenantRecord> TenantRegistry::ResolveServable(
     absl::string_view tenant_id) {
   TENANTRY_RETURN_IF_ERROR(ValidateTenantId(tenant_id));
-  absl::StatusOr<TenantRecord> resolved = shared_store_->GetTenant(tenant_id);
+  absl::StatusOr<TenantRecord> resolved = GetRow(tenant_id);
   if (absl::IsNotFound(resolved.status())) {
     return absl::NotFoundError(absl::StrCat(
         "tenant \"", tenant_id,

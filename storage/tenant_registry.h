@@ -4,11 +4,14 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "storage/records.h"
 #include "storage/shared_store.h"
 #include "storage/tenant_cache.h"
@@ -20,9 +23,19 @@ namespace tenantry::storage {
 // deletes run one at a time.
 class TenantRegistry {
  public:
+  // Tenant rows that ResolveServable keeps in memory.
+  static constexpr size_t kDefaultRowCacheCapacity = 100000;
+  // How long a cached row is used without reading the shared store again.
+  // Changes made through this registry take effect at once; changes made
+  // by another process that shares the store take up to this long.
+  static constexpr absl::Duration kRowCacheTtl = absl::Seconds(30);
+
   // Both pointers must outlive the registry.
-  TenantRegistry(SharedStore* shared_store, TenantCache* cache)
-      : shared_store_(shared_store), cache_(cache) {}
+  TenantRegistry(SharedStore* shared_store, TenantCache* cache,
+                 size_t row_cache_capacity = kDefaultRowCacheCapacity)
+      : shared_store_(shared_store),
+        cache_(cache),
+        row_cache_capacity_(row_cache_capacity) {}
 
   // Creates and migrates the tenant's database, then registers the tenant,
   // so a registered tenant always has a complete database. If registering
@@ -40,9 +53,15 @@ class TenantRegistry {
   absl::Status Delete(absl::string_view tenant_id,
                       std::optional<int64_t> expected_revision);
 
+  // Updates the tenant's row like SharedStore::UpdateTenant and drops it
+  // from the row cache.
+  absl::StatusOr<TenantRecord> Update(absl::string_view tenant_id,
+                                      const Mutation<TenantRecord>& mutation);
+
   // Returns the tenant if calls to it may be served: INVALID_ARGUMENT for a
   // malformed id, NOT_FOUND if it is not registered, FAILED_PRECONDITION
-  // if it is suspended.
+  // if it is suspended. Reads the row from memory when it was read less
+  // than kRowCacheTtl ago, so the hot path skips the shared store.
   absl::StatusOr<TenantRecord> ResolveServable(absl::string_view tenant_id);
 
   // Returns the open database of a registered tenant; never creates one.
@@ -58,6 +77,21 @@ class TenantRegistry {
   // Held for writing by Create and Delete, and for reading by
   // OpenDatabase when a file is missing.
   absl::Mutex lifecycle_mutex_;
+
+  struct CachedRow {
+    TenantRecord tenant;
+    absl::Time expire_time;
+  };
+  // Returns the row from the cache or the shared store.
+  absl::StatusOr<TenantRecord> GetRow(absl::string_view tenant_id);
+  void ForgetRow(absl::string_view tenant_id);
+
+  const size_t row_cache_capacity_;
+  absl::Mutex row_mutex_;
+  absl::flat_hash_map<std::string, CachedRow> rows_ ABSL_GUARDED_BY(row_mutex_);
+  // Incremented by every ForgetRow, so that a read of the shared store that
+  // began before a change does not cache the old row.
+  uint64_t row_changes_ ABSL_GUARDED_BY(row_mutex_) = 0;
 };
 
 }  // namespace tenantry::storage

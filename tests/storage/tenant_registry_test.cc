@@ -228,5 +228,47 @@ TEST_F(TenantRegistryTest, SuspendedTenantIsNotServable) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(TenantRegistryTest, ResolveServesCachedRowWithoutStore) {
+  ASSERT_TRUE(registry_->Create(NewTenant("acme")).ok());
+  ASSERT_TRUE(registry_->ResolveServable("acme").ok());
+  // A change made behind the registry's back, as another process would,
+  // is not seen while the row is cached.
+  ASSERT_TRUE(store_
+                  ->UpdateTenant("acme",
+                                 [](TenantRecord& tenant) {
+                                   tenant.state = TenantState::kSuspended;
+                                   return absl::OkStatus();
+                                 })
+                  .ok());
+
+  EXPECT_TRUE(registry_->ResolveServable("acme").ok());
+}
+
+TEST_F(TenantRegistryTest, UpdateThroughRegistryTakesEffectAtOnce) {
+  ASSERT_TRUE(registry_->Create(NewTenant("acme")).ok());
+  ASSERT_TRUE(registry_->ResolveServable("acme").ok());
+
+  ASSERT_TRUE(registry_
+                  ->Update("acme",
+                           [](TenantRecord& tenant) {
+                             tenant.state = TenantState::kSuspended;
+                             return absl::OkStatus();
+                           })
+                  .ok());
+
+  EXPECT_EQ(registry_->ResolveServable("acme").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(TenantRegistryTest, DeleteTakesEffectAtOnce) {
+  ASSERT_TRUE(registry_->Create(NewTenant("acme")).ok());
+  ASSERT_TRUE(registry_->ResolveServable("acme").ok());
+
+  ASSERT_TRUE(registry_->Delete("acme", std::nullopt).ok());
+
+  EXPECT_EQ(registry_->ResolveServable("acme").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace tenantry::storage
