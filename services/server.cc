@@ -85,6 +85,7 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
   cache_options.data_dir = options.data_dir;
   cache_options.capacity = options.tenant_cache_size;
   cache_options.connection.synchronous = options.synchronous;
+  cache_options.connection.page_cache_kib = options.tenant_page_cache_kib;
   server->cache_ = std::make_unique<storage::TenantCache>(cache_options);
   server->tenants_ = std::make_unique<storage::TenantRegistry>(
       server->shared_store_.get(), server->cache_.get());

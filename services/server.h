@@ -35,6 +35,9 @@ struct ServerOptions {
   size_t shared_db_pool_size = 4;
   // Maximum number of tenant databases kept open.
   size_t tenant_cache_size = 64;
+  // SQLite page cache of each tenant database connection, in KiB. Each
+  // open tenant has up to two connections: one writes, one reads.
+  int tenant_page_cache_kib = 512;
   // Largest document content accepted, in bytes. The default leaves room
   // for the other fields within the 4 MiB that gRPC clients receive by
   // default.

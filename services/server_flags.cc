@@ -37,6 +37,10 @@ ABSL_FLAG(int, shared_db_pool_size, 4,
 ABSL_FLAG(int, tenant_cache_size, 64,
           "Maximum number of tenant databases kept open; the least recently "
           "used one is closed beyond it.");
+ABSL_FLAG(int, tenant_page_cache_kib, 512,
+          "SQLite page cache of each tenant database connection, in KiB. An "
+          "open tenant has up to two connections (one writes, one reads), so "
+          "the page caches take at most 2 x this x --tenant_cache_size.");
 ABSL_FLAG(int64_t, max_document_bytes, (4 << 20) - (64 << 10),
           "Largest document content accepted, in bytes. The default keeps a "
           "GetDocument response within the 4 MiB that gRPC clients accept "
@@ -217,6 +221,12 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
         "--shared_db_pool_size=", pool_size, " must be at least 1"));
   }
   options.shared_db_pool_size = static_cast<size_t>(pool_size);
+  options.tenant_page_cache_kib = absl::GetFlag(FLAGS_tenant_page_cache_kib);
+  if (options.tenant_page_cache_kib < 16) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tenant_page_cache_kib=", options.tenant_page_cache_kib,
+                     " must be at least 16"));
+  }
   options.max_document_bytes = absl::GetFlag(FLAGS_max_document_bytes);
   constexpr int64_t kMaxDocumentBytesLimit = int64_t{1} << 30;
   if (options.max_document_bytes < 0 ||

@@ -13,6 +13,7 @@ ABSL_DECLARE_FLAG(std::string, data_dir);
 ABSL_DECLARE_FLAG(std::string, shared_db);
 ABSL_DECLARE_FLAG(int, shared_db_pool_size);
 ABSL_DECLARE_FLAG(int, tenant_cache_size);
+ABSL_DECLARE_FLAG(int, tenant_page_cache_kib);
 ABSL_DECLARE_FLAG(int64_t, max_document_bytes);
 ABSL_DECLARE_FLAG(bool, migrate_shared);
 ABSL_DECLARE_FLAG(bool, access_log);

@@ -87,7 +87,7 @@ absl::StatusOr<DocumentRecord> DocumentStore::Create(
   created.size_bytes = static_cast<int64_t>(created.content.size());
   created.create_time = created.update_time = CurrentTime();
   created.revision = 1;
-  return database_->Run(
+  return database_->Write(
       [&](SqliteConnection& connection) -> absl::StatusOr<DocumentRecord> {
         TENANTRY_RETURN_IF_ERROR(
             connection.InTransaction([&]() -> absl::Status {
@@ -108,7 +108,7 @@ absl::StatusOr<DocumentRecord> DocumentStore::Create(
 
 absl::StatusOr<DocumentRecord> DocumentStore::Get(absl::string_view id,
                                                   bool with_content) {
-  return database_->Run([&](SqliteConnection& connection) {
+  return database_->Read([&](SqliteConnection& connection) {
     return GetDocumentLocked(connection, id, with_content);
   });
 }
@@ -121,8 +121,8 @@ absl::StatusOr<Page<DocumentRecord>> DocumentStore::List(
       " FROM documents WHERE id > ?",
       owner_profile_id.has_value() ? " AND owner_profile_id = ?" : "",
       " ORDER BY id LIMIT ?");
-  return database_->Run([&](SqliteConnection& connection)
-                            -> absl::StatusOr<Page<DocumentRecord>> {
+  return database_->Read([&](SqliteConnection& connection)
+                             -> absl::StatusOr<Page<DocumentRecord>> {
     TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
                               connection.Prepare(sql));
     StatementLease query(statement);
@@ -137,7 +137,7 @@ absl::StatusOr<Page<DocumentRecord>> DocumentStore::List(
 
 absl::StatusOr<DocumentRecord> DocumentStore::Update(
     absl::string_view id, const Mutation<DocumentRecord>& mutation) {
-  return database_->Run(
+  return database_->Write(
       [&](SqliteConnection& connection) -> absl::StatusOr<DocumentRecord> {
         DocumentRecord updated;
         TENANTRY_RETURN_IF_ERROR(
@@ -172,7 +172,7 @@ absl::StatusOr<DocumentRecord> DocumentStore::Update(
 
 absl::Status DocumentStore::Delete(absl::string_view id,
                                    std::optional<int64_t> expected_revision) {
-  return database_->Run([&](SqliteConnection& connection) {
+  return database_->Write([&](SqliteConnection& connection) {
     return connection.InTransaction([&]() -> absl::Status {
       TENANTRY_ASSIGN_OR_RETURN(
           const DocumentRecord document,

@@ -178,7 +178,7 @@ absl::StatusOr<ProfileRecord> ProfileStore::Create(
   created.id = NewResourceId();
   created.create_time = created.update_time = CurrentTime();
   created.revision = 1;
-  return database_->Run(
+  return database_->Write(
       [&](SqliteConnection& connection) -> absl::StatusOr<ProfileRecord> {
         TENANTRY_ASSIGN_OR_RETURN(
             SqliteStatement * statement,
@@ -194,15 +194,15 @@ absl::StatusOr<ProfileRecord> ProfileStore::Create(
 }
 
 absl::StatusOr<ProfileRecord> ProfileStore::Get(absl::string_view id) {
-  return database_->Run([&](SqliteConnection& connection) {
+  return database_->Read([&](SqliteConnection& connection) {
     return GetProfileLocked(connection, id);
   });
 }
 
 absl::StatusOr<std::optional<ProfileRecord>> ProfileStore::FindByUser(
     absl::string_view user_id) {
-  return database_->Run([&](SqliteConnection& connection)
-                            -> absl::StatusOr<std::optional<ProfileRecord>> {
+  return database_->Read([&](SqliteConnection& connection)
+                             -> absl::StatusOr<std::optional<ProfileRecord>> {
     TENANTRY_ASSIGN_OR_RETURN(
         SqliteStatement * statement,
         connection.Prepare(absl::StrCat("SELECT ", kProfileColumns,
@@ -222,7 +222,7 @@ absl::StatusOr<Page<ProfileRecord>> ProfileStore::List(
   if (filter.role.has_value()) absl::StrAppend(&sql, " AND role = ?");
   if (filter.slug.has_value()) absl::StrAppend(&sql, " AND slug = ?");
   absl::StrAppend(&sql, " ORDER BY id LIMIT ?");
-  return database_->Run(
+  return database_->Read(
       [&](SqliteConnection& connection) -> absl::StatusOr<Page<ProfileRecord>> {
         TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
                                   connection.Prepare(sql));
@@ -242,8 +242,8 @@ absl::StatusOr<Page<ProfileRecord>> ProfileStore::List(
 
 absl::StatusOr<ProfileRecord> ProfileStore::Update(
     absl::string_view id, const Mutation<ProfileRecord>& mutation) {
-  return database_->Run([&](SqliteConnection& connection)
-                            -> absl::StatusOr<ProfileRecord> {
+  return database_->Write([&](SqliteConnection& connection)
+                              -> absl::StatusOr<ProfileRecord> {
     ProfileRecord updated;
     TENANTRY_RETURN_IF_ERROR(connection.InTransaction([&]() -> absl::Status {
       TENANTRY_ASSIGN_OR_RETURN(updated, GetProfileLocked(connection, id));
@@ -271,7 +271,7 @@ absl::StatusOr<ProfileRecord> ProfileStore::Update(
 
 absl::Status ProfileStore::Delete(absl::string_view id,
                                   std::optional<int64_t> expected_revision) {
-  return database_->Run([&](SqliteConnection& connection) {
+  return database_->Write([&](SqliteConnection& connection) {
     return connection.InTransaction([&]() -> absl::Status {
       TENANTRY_ASSIGN_OR_RETURN(const ProfileRecord profile,
                                 GetProfileLocked(connection, id));
@@ -305,7 +305,7 @@ absl::StatusOr<PostRecord> ProfileStore::CreatePost(const PostRecord& post) {
   PostRecord created = post;
   created.id = NewResourceId();
   created.create_time = created.update_time = CurrentTime();
-  return database_->Run(
+  return database_->Write(
       [&](SqliteConnection& connection) -> absl::StatusOr<PostRecord> {
         TENANTRY_RETURN_IF_ERROR(
             GetProfileLocked(connection, post.profile_id).status());
@@ -326,8 +326,8 @@ absl::StatusOr<PostRecord> ProfileStore::CreatePost(const PostRecord& post) {
 
 absl::StatusOr<Page<PostRecord>> ProfileStore::ListPosts(
     absl::string_view profile_id, const PageRequest& page) {
-  return database_->Run([&](SqliteConnection& connection)
-                            -> absl::StatusOr<Page<PostRecord>> {
+  return database_->Read([&](SqliteConnection& connection)
+                             -> absl::StatusOr<Page<PostRecord>> {
     TENANTRY_RETURN_IF_ERROR(GetProfileLocked(connection, profile_id).status());
     TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
                               connection.Prepare(absl::StrCat(

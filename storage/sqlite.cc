@@ -115,6 +115,14 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
       absl::StrCat("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
                    "PRAGMA synchronous = ",
                    options.synchronous, ";")));
+  if (options.page_cache_kib > 0) {
+    TENANTRY_RETURN_IF_ERROR(connection->ExecuteScript(
+        absl::StrCat("PRAGMA cache_size = -", options.page_cache_kib, ";")));
+  }
+  if (options.query_only) {
+    TENANTRY_RETURN_IF_ERROR(
+        connection->ExecuteScript("PRAGMA query_only = 1;"));
+  }
   return connection;
 }
 
@@ -157,6 +165,17 @@ absl::StatusOr<SqliteStatement*> SqliteConnection::Prepare(
 
 absl::Status SqliteConnection::InTransaction(
     const std::function<absl::Status()>& body) {
+  if (!sqlite3_get_autocommit(db_)) {
+    // Inside a transaction already, such as a group commit: a savepoint
+    // makes `body` atomic within it.
+    TENANTRY_RETURN_IF_ERROR(ExecuteScript("SAVEPOINT nested"));
+    absl::Status status = body();
+    if (!status.ok()) {
+      ExecuteScript("ROLLBACK TO nested").IgnoreError();
+    }
+    ExecuteScript("RELEASE nested").IgnoreError();
+    return status;
+  }
   TENANTRY_RETURN_IF_ERROR(ExecuteScript("BEGIN IMMEDIATE"));
   absl::Status status = body();
   if (status.ok()) status = ExecuteScript("COMMIT");

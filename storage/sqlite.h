@@ -109,6 +109,11 @@ class SqliteConnection {
     // keeps the database consistent after a crash but may lose the last
     // commits on a power failure; FULL syncs the WAL on every commit.
     std::string synchronous = "FULL";
+    // The page cache of the connection, in KiB (PRAGMA cache_size = -N).
+    // 0 keeps SQLite's default of 2000 KiB.
+    int page_cache_kib = 0;
+    // Whether the connection may only read (PRAGMA query_only).
+    bool query_only = false;
   };
 
   // Opens `path` in WAL mode with foreign keys on. Returns NOT_FOUND if the
@@ -128,7 +133,8 @@ class SqliteConnection {
 
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT, so that the write lock
   // is taken up front. Rolls back if `body` or COMMIT fails and returns
-  // that status.
+  // that status. Inside an open transaction, runs `body` in a savepoint
+  // instead and rolls back only to it.
   absl::Status InTransaction(const std::function<absl::Status()>& body);
 
   // Returns the number of rows changed by the last statement.

@@ -88,6 +88,8 @@ absl::StatusOr<std::unique_ptr<TenantDatabase>> TenantDatabase::Open(
   state->tenant_id = std::move(tenant_id);
   state->busy_timeout_ms = options.busy_timeout_ms;
   state->connection = std::move(connection);
+  state->path = path;
+  state->options = options;
   return std::unique_ptr<TenantDatabase>(
       new TenantDatabase(std::move(state), CallLimits()));
 }
@@ -157,8 +159,157 @@ constexpr absl::Duration kMaxBusySleep = absl::Milliseconds(20);
 
 }  // namespace
 
-TenantDatabase::Turn::Turn(const TenantDatabase* database)
-    : database_(database) {
+absl::Status TenantDatabase::AwaitWithinLimits(
+    absl::Mutex& mutex, const absl::Condition& ready) const {
+  if (!limited()) {
+    mutex.Await(ready);
+    return absl::OkStatus();
+  }
+  // Like TakeTurn(): wake every kCancelCheckInterval to check for
+  // cancellation.
+  while (true) {
+    TENANTRY_RETURN_IF_ERROR(CheckLimits(Stage::kWaiting));
+    absl::Time wake = limits_.deadline;
+    if (limits_.is_cancelled != nullptr) {
+      wake = std::min(wake, absl::Now() + kCancelCheckInterval);
+    }
+    if (mutex.AwaitWithDeadline(ready, wake)) return absl::OkStatus();
+  }
+}
+
+absl::Status TenantDatabase::WriteErased(
+    const std::function<absl::Status(SqliteConnection&)>& work) const {
+  State& state = *state_;
+  PendingWrite pending{work, this};
+  std::vector<PendingWrite*> group;
+  {
+    absl::MutexLock lock(&state.mutex);
+    state.write_queue.push_back(&pending);
+    // The oldest waiting write leads the next group commit once the
+    // connection is free; the others wait until a leader has run them.
+    const auto done_or_leads = [&state, &pending]() {
+      state.mutex.AssertHeld();
+      return pending.done ||
+             (state.idle && state.write_queue.front() == &pending);
+    };
+    absl::Status waited =
+        AwaitWithinLimits(state.mutex, absl::Condition(&done_or_leads));
+    if (pending.done) return pending.status;
+    if (!waited.ok()) {
+      auto queued = std::find(state.write_queue.begin(),
+                              state.write_queue.end(), &pending);
+      if (queued != state.write_queue.end()) {
+        state.write_queue.erase(queued);
+        return waited;
+      }
+      // A leader has taken this write and holds a pointer to `pending`, so
+      // wait for its commit; CommitGroup checks the limits before it runs
+      // the write.
+      state.mutex.Await(absl::Condition(&pending.done));
+      return pending.status;
+    }
+    state.idle = false;
+    while (!state.write_queue.empty() && group.size() < kMaxGroupCommit) {
+      group.push_back(state.write_queue.front());
+      state.write_queue.pop_front();
+    }
+  }
+  CommitGroup(group);
+  absl::MutexLock lock(&state.mutex);
+  for (PendingWrite* write : group) write->done = true;
+  state.idle = true;
+  return pending.status;
+}
+
+void TenantDatabase::CommitGroup(
+    const std::vector<PendingWrite*>& group) const {
+  SqliteConnection& connection = *state_->connection;
+  if (group.size() == 1) {
+    // Alone, the write gets everything Run() gives: its limits also stop a
+    // long statement, a wait for another process's lock, and its commit.
+    PendingWrite& write = *group.front();
+    write.status = write.database->CheckLimits(Stage::kWaiting);
+    if (!write.status.ok()) return;
+    Turn guard(write.database, /*ends_turn=*/false);
+    absl::Status status = write.work(connection);
+    absl::Status stopped = guard.Finish();
+    write.status = stopped.ok() ? std::move(status) : std::move(stopped);
+    return;
+  }
+
+  // While another process holds SQLite's lock, wait like the busy timeout
+  // would, but stop once every write of the group has reached its limit.
+  struct GroupWait {
+    const std::vector<PendingWrite*>* group;
+    absl::Time give_up;
+  } wait{&group, absl::Now() + absl::Milliseconds(state_->busy_timeout_ms)};
+  sqlite3_busy_handler(
+      connection.handle(),
+      [](void* wait_pointer, int attempts) -> int {
+        const GroupWait& wait = *static_cast<GroupWait*>(wait_pointer);
+        const bool any_within_limits = std::any_of(
+            wait.group->begin(), wait.group->end(), [](PendingWrite* write) {
+              return write->database->CheckLimits(Stage::kWaiting).ok();
+            });
+        const absl::Time now = absl::Now();
+        if (!any_within_limits || now >= wait.give_up) return 0;
+        const absl::Duration backoff =
+            std::min(absl::Milliseconds(1) * (1 << std::min(attempts, 5)),
+                     kMaxBusySleep);
+        absl::SleepFor(
+            std::min({backoff, wait.give_up - now, kCancelCheckInterval}));
+        return 1;
+      },
+      &wait);
+  absl::Status begun = connection.ExecuteScript("BEGIN IMMEDIATE");
+  sqlite3_busy_timeout(connection.handle(), state_->busy_timeout_ms);
+  if (!begun.ok()) {
+    for (PendingWrite* write : group) write->status = begun;
+    return;
+  }
+  std::vector<PendingWrite*> written;
+  for (PendingWrite* write : group) {
+    write->status = write->database->CheckLimits(Stage::kWaiting);
+    if (!write->status.ok()) continue;
+    // Inside the open transaction this is a savepoint of its own.
+    write->status = connection.InTransaction(
+        [&connection, write] { return write->work(connection); });
+    if (write->status.ok()) written.push_back(write);
+  }
+  absl::Status committed = connection.ExecuteScript("COMMIT");
+  if (!committed.ok()) {
+    if (!sqlite3_get_autocommit(connection.handle())) {
+      connection.ExecuteScript("ROLLBACK").IgnoreError();
+    }
+    for (PendingWrite* write : written) write->status = committed;
+  }
+}
+
+absl::StatusOr<SqliteConnection*> TenantDatabase::TakeReadTurn() const {
+  State& state = *state_;
+  absl::MutexLock lock(&state.read_mutex);
+  TENANTRY_RETURN_IF_ERROR(
+      AwaitWithinLimits(state.read_mutex, absl::Condition(&state.read_idle)));
+  if (state.read_connection == nullptr) {
+    SqliteConnection::Options options = state.options;
+    options.create_if_missing = false;
+    options.query_only = true;
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> opened =
+        SqliteConnection::Open(state.path, options);
+    if (!opened.ok()) return opened.status();
+    state.read_connection = *std::move(opened);
+  }
+  state.read_idle = false;
+  return state.read_connection.get();
+}
+
+void TenantDatabase::EndReadTurn() const {
+  absl::MutexLock lock(&state_->read_mutex);
+  state_->read_idle = true;
+}
+
+TenantDatabase::Turn::Turn(const TenantDatabase* database, bool ends_turn)
+    : database_(database), ends_turn_(ends_turn) {
   if (!database_->limited()) return;
   sqlite3* db = database_->state_->connection->handle();
   // Replaces the busy timeout that SqliteConnection::Open set.
@@ -171,7 +322,7 @@ TenantDatabase::Turn::Turn(const TenantDatabase* database)
 
 TenantDatabase::Turn::~Turn() {
   RemoveHooks();
-  database_->EndTurn();
+  if (ends_turn_) database_->EndTurn();
 }
 
 absl::Status TenantDatabase::Turn::Finish() {

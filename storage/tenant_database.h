@@ -4,8 +4,10 @@
 // One tenant's SQLite database file and the functions that create, check
 // and remove such files under a data directory.
 
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,7 +87,78 @@ class TenantDatabase {
     return result;
   }
 
+  // Runs `body`, which writes, like Run(), but commits it together with the
+  // writes of other calls that are waiting at the same time: one
+  // transaction and one sync of the WAL for all of them (group commit).
+  // Each body runs in its own savepoint, so a body that fails rolls back
+  // only its own changes and returns only its own error. Returns only after
+  // the commit. With CallLimits, a body whose limit is reached before it
+  // runs does not run, and Write() returns DEADLINE_EXCEEDED or CANCELLED.
+  template <typename Body>
+  auto Write(Body&& body) -> decltype(body(std::declval<SqliteConnection&>())) {
+    using Result = decltype(body(std::declval<SqliteConnection&>()));
+    std::optional<Result> result;
+    absl::Status status =
+        WriteErased([&](SqliteConnection& connection) -> absl::Status {
+          result.emplace(body(connection));
+          return StatusOf(*result);
+        });
+    if (!status.ok()) return Result(std::move(status));
+    return *std::move(result);
+  }
+
+  // Runs `body`, which only reads, on a second connection opened on first
+  // use, so that reads wait only for other reads and never for writes. In
+  // WAL mode it sees every write committed before it starts. With
+  // CallLimits, returns DEADLINE_EXCEEDED or CANCELLED instead of the
+  // result if a limit is reached before `body` starts or by the time it
+  // ends.
+  template <typename Body>
+  auto Read(Body&& body) -> decltype(body(std::declval<SqliteConnection&>())) {
+    using Result = decltype(body(std::declval<SqliteConnection&>()));
+    absl::StatusOr<SqliteConnection*> connection = TakeReadTurn();
+    if (!connection.ok()) return Result(connection.status());
+    Result result = body(**connection);
+    EndReadTurn();
+    absl::Status limit = CheckLimits(Stage::kWorking);
+    if (!limit.ok()) return Result(std::move(limit));
+    return result;
+  }
+
+  // Writes that one group commit takes at most.
+  static constexpr size_t kMaxGroupCommit = 64;
+
+  // Returns how many Write() calls wait for their group commit.
+  size_t QueuedWrites() const {
+    absl::MutexLock lock(&state_->mutex);
+    return state_->write_queue.size();
+  }
+
  private:
+  static absl::Status StatusOf(const absl::Status& status) { return status; }
+  template <typename T>
+  static absl::Status StatusOf(const absl::StatusOr<T>& result) {
+    return result.status();
+  }
+
+  // One Write() waiting for its group commit.
+  struct PendingWrite {
+    std::function<absl::Status(SqliteConnection&)> work;
+    const TenantDatabase* database;
+    // Set by the leader of the group commit.
+    absl::Status status;
+    bool done = false;
+  };
+
+  absl::Status WriteErased(
+      const std::function<absl::Status(SqliteConnection&)>& work) const;
+  // Runs the writes of one group commit; called by its leader with the
+  // connection's turn taken.
+  void CommitGroup(const std::vector<PendingWrite*>& group) const;
+
+  absl::StatusOr<SqliteConnection*> TakeReadTurn() const;
+  void EndReadTurn() const;
+
   // What all handles of one database share.
   struct State {
     std::string tenant_id;
@@ -96,6 +169,18 @@ class TenantDatabase {
     bool idle ABSL_GUARDED_BY(mutex) = true;
     // Used only by the Run() that has the turn.
     std::unique_ptr<SqliteConnection> connection;
+    // Write() calls waiting for a group commit, oldest first.
+    std::deque<PendingWrite*> write_queue ABSL_GUARDED_BY(mutex);
+
+    // The database file and the options of `connection`, for opening
+    // `read_connection`.
+    std::string path;
+    SqliteConnection::Options options;
+    absl::Mutex read_mutex;
+    // False while a Read() uses the read connection.
+    bool read_idle ABSL_GUARDED_BY(read_mutex) = true;
+    // Opened by the first Read(); used only by the Read() whose turn it is.
+    std::unique_ptr<SqliteConnection> read_connection;
   };
 
   // One Run()'s use of the connection. Installs the SQLite hooks that
@@ -103,7 +188,8 @@ class TenantDatabase {
   // and passes the turn on.
   class Turn {
    public:
-    explicit Turn(const TenantDatabase* database);
+    // Unless `ends_turn` is false, the destructor passes the turn on.
+    explicit Turn(const TenantDatabase* database, bool ends_turn = true);
     ~Turn();
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
@@ -123,6 +209,7 @@ class TenantDatabase {
     void RemoveHooks();
 
     const TenantDatabase* const database_;
+    const bool ends_turn_;
     bool hooks_installed_ = false;
     // Set by the hook that stopped the body's work.
     absl::Status stopped_;
@@ -149,6 +236,10 @@ class TenantDatabase {
 
   // Waits for this handle's turn on the connection within the limits.
   absl::Status TakeTurn() const;
+  // Waits under `mutex` until `ready` holds, within the limits.
+  absl::Status AwaitWithinLimits(absl::Mutex& mutex,
+                                 const absl::Condition& ready) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex);
 
   void EndTurn() const;
 
