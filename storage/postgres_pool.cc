@@ -124,9 +124,21 @@ size_t PostgresPool::open_connections() const {
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> PostgresPool::Connect() {
   std::string url = options_.url;
-  if (!absl::StrContains(url, "connect_timeout=")) {
-    absl::StrAppend(&url, absl::StrContains(url, "?") ? "&" : "?",
-                    "connect_timeout=", options_.connect_timeout_seconds);
+  // libpq parameters that the URL does not set itself. The TCP ones make
+  // the kernel give up on a server that stops answering, such as a frozen
+  // host or a network partition, after about 10 seconds instead of many
+  // minutes.
+  const std::pair<std::string, std::string> defaults[] = {
+      {"connect_timeout", absl::StrCat(options_.connect_timeout_seconds)},
+      {"tcp_user_timeout", "10000"},
+      {"keepalives_idle", "5"},
+      {"keepalives_interval", "2"},
+      {"keepalives_count", "3"},
+  };
+  for (const auto& [name, value] : defaults) {
+    if (absl::StrContains(url, absl::StrCat(name, "="))) continue;
+    absl::StrAppend(&url, absl::StrContains(url, "?") ? "&" : "?", name, "=",
+                    value);
   }
   try {
     auto connection = std::make_unique<pqxx::connection>(url);

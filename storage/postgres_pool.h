@@ -64,10 +64,11 @@ class PostgresPool {
     Lease& operator=(Lease&&) = delete;
     ~Lease();
 
-    // NOTE: nothing bounds a query on this connection by time. If the
-    // server stops responding without closing the socket, as a frozen
-    // process or a network partition does, the query waits for the
-    // kernel's TCP timeouts.
+    // NOTE: the call's deadline does not bound a query on this connection.
+    // If the server stops responding without closing the socket, as a
+    // frozen host or a network partition does, the query waits until
+    // tcp_user_timeout (10 s) or the keepalives give up; that path is not
+    // tested.
     pqxx::connection& connection() { return *connection_; }
 
     // Closes the connection instead of returning it to the pool, after an
