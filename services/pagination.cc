@@ -40,7 +40,10 @@ absl::StatusOr<storage::PageRequest> ParsePageRequest(
 
   std::string decoded;
   std::vector<std::string> parts;
-  if (absl::WebSafeBase64Unescape(page_token, &decoded)) {
+  // absl's decoder also accepts padding, whitespace and nonzero trailing
+  // bits, so only the exact text that NextPageToken writes is a token.
+  if (absl::WebSafeBase64Unescape(page_token, &decoded) &&
+      absl::WebSafeBase64Escape(decoded) == page_token) {
     parts = absl::StrSplit(decoded, absl::MaxSplits(':', 2));
   }
   if (parts.size() != 3 || parts[0] != kTokenVersion || parts[2].empty()) {

@@ -71,8 +71,9 @@ absl::Status CheckSameTenant(absl::string_view field, absl::string_view name,
   return InvalidFieldError(
       field, absl::StrCat(storage::QuoteForMessage(name), " belongs to tenant ",
                           storage::QuoteForMessage(tenant_id),
-                          " but the x-tenant-id metadata is \"", call_tenant_id,
-                          "\"; use names of the tenant you call"));
+                          " but the x-tenant-id metadata is ",
+                          storage::QuoteForMessage(call_tenant_id),
+                          "; use names of the tenant you call"));
 }
 
 // Parses `tenants/{tenant}/{collection}/{id}` of the call's tenant.

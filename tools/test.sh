@@ -33,6 +33,10 @@ bazel test --test_env=TENANTRY_TEST_POSTGRES_URL="$postgres_url" \
   --test_env=TENANTRY_NODE_MODULES="$PWD/tests/clients/node/node_modules" \
   "${targets[@]}" "$@"
 
+# libFuzzer over request validation and tenant-id parsing, for a bounded
+# 20 seconds; README's Fuzzing section says how to run it longer.
+bash tools/fuzz.sh 20
+
 # No Docker engine runs here, so the image is never built; this checks that
 # what the Dockerfile and docker-compose.yml copy, build and run exists.
 bazel build //services:tenantry_server //tools:tenantctl //tools:health_check \
