@@ -285,27 +285,43 @@ void TenantDatabase::CommitGroup(
   }
 }
 
-absl::StatusOr<SqliteConnection*> TenantDatabase::TakeReadTurn() const {
-  State& state = *state_;
-  absl::MutexLock lock(&state.read_mutex);
-  TENANTRY_RETURN_IF_ERROR(
-      AwaitWithinLimits(state.read_mutex, absl::Condition(&state.read_idle)));
-  if (state.read_connection == nullptr) {
-    SqliteConnection::Options options = state.options;
-    options.create_if_missing = false;
-    options.query_only = true;
-    absl::StatusOr<std::unique_ptr<SqliteConnection>> opened =
-        SqliteConnection::Open(state.path, options);
-    if (!opened.ok()) return opened.status();
-    state.read_connection = *std::move(opened);
-  }
-  state.read_idle = false;
-  return state.read_connection.get();
+bool TenantDatabase::TryTakeIdleTurn() const {
+  absl::MutexLock lock(&state_->mutex);
+  if (!state_->idle || !state_->write_queue.empty()) return false;
+  state_->idle = false;
+  return true;
 }
 
-void TenantDatabase::EndReadTurn() const {
+absl::StatusOr<std::unique_ptr<SqliteConnection>> TenantDatabase::TakeReader()
+    const {
+  State& state = *state_;
+  absl::MutexLock lock(&state.read_mutex);
+  const auto reader_available = [&state]() {
+    state.read_mutex.AssertHeld();
+    return !state.idle_readers.empty() ||
+           state.open_readers < kMaxReadConnections;
+  };
+  TENANTRY_RETURN_IF_ERROR(
+      AwaitWithinLimits(state.read_mutex, absl::Condition(&reader_available)));
+  if (!state.idle_readers.empty()) {
+    std::unique_ptr<SqliteConnection> reader =
+        std::move(state.idle_readers.back());
+    state.idle_readers.pop_back();
+    return reader;
+  }
+  SqliteConnection::Options options = state.options;
+  options.create_if_missing = false;
+  options.query_only = true;
+  TENANTRY_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> reader,
+                            SqliteConnection::Open(state.path, options));
+  ++state.open_readers;
+  return reader;
+}
+
+void TenantDatabase::ReturnReader(
+    std::unique_ptr<SqliteConnection> reader) const {
   absl::MutexLock lock(&state_->read_mutex);
-  state_->read_idle = true;
+  state_->idle_readers.push_back(std::move(reader));
 }
 
 TenantDatabase::Turn::Turn(const TenantDatabase* database, bool ends_turn)

@@ -107,23 +107,37 @@ class TenantDatabase {
     return *std::move(result);
   }
 
-  // Runs `body`, which only reads, on a second connection opened on first
-  // use, so that reads wait only for other reads and never for writes. In
-  // WAL mode it sees every write committed before it starts. With
+  // Runs `body`, which only reads, on the write connection when it is idle
+  // and no write waits, or else on one of up to kMaxReadConnections read
+  // connections, opened on first use, so that reads never wait for writes.
+  // In WAL mode a read sees every write committed before it starts. With
   // CallLimits, returns DEADLINE_EXCEEDED or CANCELLED instead of the
   // result if a limit is reached before `body` starts or by the time it
   // ends.
   template <typename Body>
   auto Read(Body&& body) -> decltype(body(std::declval<SqliteConnection&>())) {
     using Result = decltype(body(std::declval<SqliteConnection&>()));
-    absl::StatusOr<SqliteConnection*> connection = TakeReadTurn();
-    if (!connection.ok()) return Result(connection.status());
-    Result result = body(**connection);
-    EndReadTurn();
+    std::optional<Result> result;
+    if (TryTakeIdleTurn()) {
+      // The write connection is free and no write waits for it, so the
+      // read saves opening a read connection.
+      result.emplace(body(*state_->connection));
+      EndTurn();
+    } else {
+      absl::StatusOr<std::unique_ptr<SqliteConnection>> connection =
+          TakeReader();
+      if (!connection.ok()) return Result(connection.status());
+      result.emplace(body(**connection));
+      ReturnReader(*std::move(connection));
+    }
     absl::Status limit = CheckLimits(Stage::kWorking);
     if (!limit.ok()) return Result(std::move(limit));
-    return result;
+    return *std::move(result);
   }
+
+  // Read connections of one tenant at most. Reads beyond that many wait,
+  // so that a busy tenant holds a bounded number of files and page caches.
+  static constexpr size_t kMaxReadConnections = 4;
 
   // Writes that one group commit takes at most.
   static constexpr size_t kMaxGroupCommit = 64;
@@ -156,8 +170,13 @@ class TenantDatabase {
   // connection's turn taken.
   void CommitGroup(const std::vector<PendingWrite*>& group) const;
 
-  absl::StatusOr<SqliteConnection*> TakeReadTurn() const;
-  void EndReadTurn() const;
+  // Takes the turn on the write connection if nobody has it and no write
+  // waits; never waits.
+  bool TryTakeIdleTurn() const;
+  // Takes an idle read connection, opens one, or waits for one within the
+  // limits.
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> TakeReader() const;
+  void ReturnReader(std::unique_ptr<SqliteConnection> reader) const;
 
   // What all handles of one database share.
   struct State {
@@ -173,14 +192,15 @@ class TenantDatabase {
     std::deque<PendingWrite*> write_queue ABSL_GUARDED_BY(mutex);
 
     // The database file and the options of `connection`, for opening
-    // `read_connection`.
+    // read connections.
     std::string path;
     SqliteConnection::Options options;
     absl::Mutex read_mutex;
-    // False while a Read() uses the read connection.
-    bool read_idle ABSL_GUARDED_BY(read_mutex) = true;
-    // Opened by the first Read(); used only by the Read() whose turn it is.
-    std::unique_ptr<SqliteConnection> read_connection;
+    // Read connections that no Read() uses; Read() opens one when none is
+    // idle and fewer than kMaxReadConnections are open.
+    std::vector<std::unique_ptr<SqliteConnection>> idle_readers
+        ABSL_GUARDED_BY(read_mutex);
+    size_t open_readers ABSL_GUARDED_BY(read_mutex) = 0;
   };
 
   // One Run()'s use of the connection. Installs the SQLite hooks that

@@ -186,10 +186,26 @@ TEST_F(GroupCommitTest, ReadDoesNotWaitForWriteTurn) {
 }
 
 TEST_F(GroupCommitTest, ReadConnectionRejectsWrites) {
+  absl::Notification release;
+  absl::Notification holding;
+  std::thread holder([&] {
+    ASSERT_TRUE(database_
+                    ->Run([&](SqliteConnection&) {
+                      holding.Notify();
+                      release.WaitForNotificationWithTimeout(absl::Seconds(10));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  });
+  holding.WaitForNotification();
+
+  // With the write connection taken, the read gets a query-only one.
   absl::Status written = database_->Read([](SqliteConnection& connection) {
     return connection.ExecuteScript(
         "INSERT INTO notes (id, body) VALUES (1, 'x')");
   });
+  release.Notify();
+  holder.join();
 
   EXPECT_FALSE(written.ok());
   EXPECT_TRUE(NoteIds().empty());
