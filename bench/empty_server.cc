@@ -35,6 +35,13 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:0",
 ABSL_FLAG(int64_t, max_receive_message_bytes, kTenantryDefaultMaxRequestBytes,
           "Largest request message accepted, in bytes. The default equals "
           "tenantry_server's default --max_request_bytes.");
+ABSL_FLAG(int, grpc_sync_queues, 0,
+          "As tenantry_server's flag: completion queues; 0 keeps gRPC's "
+          "default.");
+ABSL_FLAG(int, grpc_sync_min_pollers, 0,
+          "As tenantry_server's flag; 0 keeps gRPC's default.");
+ABSL_FLAG(int, grpc_sync_max_pollers, 0,
+          "As tenantry_server's flag; 0 keeps gRPC's default.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGINT or SIGTERM, how long calls in flight may run before "
           "they are cancelled, as in tenantry_server.");
@@ -84,6 +91,20 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (absl::GetFlag(FLAGS_grpc_sync_queues) > 0) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
+                                absl::GetFlag(FLAGS_grpc_sync_queues));
+  }
+  if (absl::GetFlag(FLAGS_grpc_sync_min_pollers) > 0) {
+    builder.SetSyncServerOption(
+        grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
+        absl::GetFlag(FLAGS_grpc_sync_min_pollers));
+  }
+  if (absl::GetFlag(FLAGS_grpc_sync_max_pollers) > 0) {
+    builder.SetSyncServerOption(
+        grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+        absl::GetFlag(FLAGS_grpc_sync_max_pollers));
+  }
   builder.SetMaxReceiveMessageSize(static_cast<int>(
       std::min<int64_t>(max_receive_bytes, std::numeric_limits<int>::max())));
   tenantry::services::HealthServiceImpl health_service;

@@ -119,6 +119,20 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
   // gRPC sets SO_REUSEPORT by default, so a second server on a busy port
   // would start and silently take half of the calls.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (options.sync_server_queues > 0) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
+                                options.sync_server_queues);
+  }
+  if (options.sync_server_min_pollers > 0) {
+    builder.SetSyncServerOption(
+        grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
+        options.sync_server_min_pollers);
+  }
+  if (options.sync_server_max_pollers > 0) {
+    builder.SetSyncServerOption(
+        grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+        options.sync_server_max_pollers);
+  }
   // By default, up to twice the document limit reaches the validation,
   // which names the field and the limit; only larger messages get gRPC's
   // own RESOURCE_EXHAUSTED.

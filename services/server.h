@@ -45,6 +45,12 @@ struct ServerOptions {
   // Whether to apply pending shared migrations at start; if false, a
   // shared store that is behind stops the start.
   bool migrate_shared_on_start = true;
+  // gRPC's synchronous server: completion queues and the minimum and
+  // maximum number of threads that poll each one for new calls. 0 keeps
+  // gRPC's default (1 queue, 1 to 2 pollers).
+  int sync_server_queues = 0;
+  int sync_server_min_pollers = 0;
+  int sync_server_max_pollers = 0;
   // Whether to log one line per call.
   bool access_log = true;
   // PRAGMA synchronous for tenant databases: FULL or NORMAL.

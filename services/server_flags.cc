@@ -48,6 +48,15 @@ ABSL_FLAG(int64_t, max_document_bytes, (4 << 20) - (64 << 10),
 ABSL_FLAG(bool, migrate_shared, true,
           "Apply pending shared-store migrations at start. If false, the "
           "server refuses to start on a shared store that is behind.");
+ABSL_FLAG(int, grpc_sync_queues, 0,
+          "Completion queues of gRPC's synchronous server; 0 keeps gRPC's "
+          "default of 1. bench/README.md shows the effect.");
+ABSL_FLAG(int, grpc_sync_min_pollers, 0,
+          "Minimum threads polling each completion queue; 0 keeps gRPC's "
+          "default of 1.");
+ABSL_FLAG(int, grpc_sync_max_pollers, 0,
+          "Maximum threads polling each completion queue; 0 keeps gRPC's "
+          "default of 2.");
 ABSL_FLAG(bool, access_log, true,
           "Log one line per call: method, tenant, status code, latency.");
 ABSL_FLAG(std::string, synchronous, "FULL",
@@ -237,6 +246,20 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   }
   options.migrate_shared_on_start = absl::GetFlag(FLAGS_migrate_shared);
   options.access_log = absl::GetFlag(FLAGS_access_log);
+  options.sync_server_queues = absl::GetFlag(FLAGS_grpc_sync_queues);
+  options.sync_server_min_pollers = absl::GetFlag(FLAGS_grpc_sync_min_pollers);
+  options.sync_server_max_pollers = absl::GetFlag(FLAGS_grpc_sync_max_pollers);
+  for (const auto& [flag, value] :
+       {std::pair<const char*, int>{"grpc_sync_queues",
+                                    options.sync_server_queues},
+        {"grpc_sync_min_pollers", options.sync_server_min_pollers},
+        {"grpc_sync_max_pollers", options.sync_server_max_pollers}}) {
+    if (value < 0 || value > 256) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, "=", value,
+                       " must be between 0 (gRPC's default) and 256"));
+    }
+  }
   options.synchronous = absl::GetFlag(FLAGS_synchronous);
   options.allow_unauthenticated = absl::GetFlag(FLAGS_allow_unauthenticated);
   TENANTRY_ASSIGN_OR_RETURN(options.admin_key, ReadAdminKey());

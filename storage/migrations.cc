@@ -61,7 +61,11 @@ absl::Status SqliteMigrationBackend::Run(const Migration& migration) {
   insert->BindAll(migration.version, migration.name,
                   MigrationChecksum(migration.sql),
                   absl::ToUnixMicros(absl::Now()));
-  return insert->Execute().status();
+  TENANTRY_RETURN_IF_ERROR(insert->Execute().status());
+  // The version in the file header lets TenantDatabase::Open skip the
+  // history check when the database is current.
+  return connection_->ExecuteScript(
+      absl::StrCat("PRAGMA user_version = ", migration.version));
 }
 
 absl::Status SqliteMigrationBackend::Apply(const Migration& migration) {

@@ -69,12 +69,35 @@ std::string TenantDirectory(absl::string_view data_dir) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<TenantDatabase>> TenantDatabase::Open(
-    std::string tenant_id, const std::string& path,
-    const SqliteConnection::Options& options) {
-  TENANTRY_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> connection,
-                            SqliteConnection::Open(path, options));
-  SqliteMigrationBackend backend(connection.get());
+namespace {
+
+// The highest tenant migration version this binary knows.
+int64_t LatestTenantVersion() {
+  static const int64_t latest = [] {
+    int64_t version = 0;
+    for (const Migration& migration : TenantMigrations()) {
+      version = std::max(version, migration.version);
+    }
+    return version;
+  }();
+  return latest;
+}
+
+// Returns whether PRAGMA user_version, which each migration sets, is the
+// latest tenant version. Reading it costs no schema parse.
+absl::StatusOr<bool> HasLatestUserVersion(SqliteConnection& connection) {
+  TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
+                            connection.Prepare("PRAGMA user_version"));
+  StatementLease query(statement);
+  TENANTRY_ASSIGN_OR_RETURN(const bool has_row, query->Step());
+  return has_row && query->ColumnInt(0) == LatestTenantVersion();
+}
+
+// Checks the migration history, for a database whose user_version is not
+// the latest: one made before migrations set it, or one that is behind.
+absl::Status CheckSchema(SqliteConnection& connection,
+                         absl::string_view tenant_id) {
+  SqliteMigrationBackend backend(&connection);
   TENANTRY_ASSIGN_OR_RETURN(const MigrationStatus status,
                             CheckMigrations(backend, TenantMigrations()));
   if (status.current_version != status.latest_version) {
@@ -84,6 +107,21 @@ absl::StatusOr<std::unique_ptr<TenantDatabase>> TenantDatabase::Open(
         status.latest_version, "; run tenantctl migrate tenants --tenant=",
         tenant_id, " with this server's --data_dir and --shared_db"));
   }
+  // Current by its history: record that in the header for the next open.
+  return connection.ExecuteScript(
+      absl::StrCat("PRAGMA user_version = ", status.latest_version));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TenantDatabase>> TenantDatabase::Open(
+    std::string tenant_id, const std::string& path,
+    const SqliteConnection::Options& options) {
+  TENANTRY_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> connection,
+                            SqliteConnection::Open(path, options));
+  TENANTRY_ASSIGN_OR_RETURN(const bool current,
+                            HasLatestUserVersion(*connection));
+  if (!current) TENANTRY_RETURN_IF_ERROR(CheckSchema(*connection, tenant_id));
   auto state = std::make_shared<State>();
   state->tenant_id = std::move(tenant_id);
   state->busy_timeout_ms = options.busy_timeout_ms;

@@ -1,5 +1,6 @@
 #include "storage/tenant_cache.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -152,6 +153,32 @@ TEST_F(TenantCacheTest, ConcurrentGetsStayWithinCapacity) {
   EXPECT_LE(cache->size(), 2u);
   const TenantCache::Stats stats = cache->stats();
   EXPECT_EQ(stats.hits + stats.misses, kThreads * kGetsPerThread);
+}
+
+TEST_F(TenantCacheTest, OpenRecordsVersionOfOlderDatabase) {
+  CreateTenants({"alpha"});
+  const std::string path = TenantDatabasePath(directory_.path(), "alpha");
+  {
+    // A database made before migrations set user_version.
+    auto connection = SqliteConnection::Open(path, {});
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    ASSERT_TRUE((*connection)->ExecuteScript("PRAGMA user_version = 0").ok());
+  }
+
+  auto database = NewCache(2)->Get("alpha");
+
+  ASSERT_TRUE(database.ok()) << database.status();
+  auto connection = SqliteConnection::Open(path, {});
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  auto statement = (*connection)->Prepare("PRAGMA user_version");
+  ASSERT_TRUE(statement.ok()) << statement.status();
+  StatementLease query(*statement);
+  ASSERT_TRUE(query->Step().value_or(false));
+  int64_t latest = 0;
+  for (const Migration& migration : TenantMigrations()) {
+    latest = std::max(latest, migration.version);
+  }
+  EXPECT_EQ(query->ColumnInt(0), latest);
 }
 
 }  // namespace
