@@ -71,7 +71,7 @@ std::string TenantDirectory(absl::string_view data_dir) {
 
 namespace {
 
-// The highest tenant migration version this binary knows.
+// The highest tenant migration version compiled into this binary.
 int64_t LatestTenantVersion() {
   static const int64_t latest = [] {
     int64_t version = 0;

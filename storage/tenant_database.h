@@ -170,7 +170,7 @@ class TenantDatabase {
   // connection's turn taken.
   void CommitGroup(const std::vector<PendingWrite*>& group) const;
 
-  // Takes the turn on the write connection if nobody has it and no write
+  // Takes the turn on the write connection if no call has it and no write
   // waits; never waits.
   bool TryTakeIdleTurn() const;
   // Takes an idle read connection, opens one, or waits for one within the
