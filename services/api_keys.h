@@ -24,7 +24,7 @@ inline constexpr absl::string_view kAuthorizationMetadataKey = "authorization";
 // Shortest admin key the server accepts, in characters.
 inline constexpr size_t kMinAdminKeyLength = 20;
 
-// Who made a call, as its API key shows.
+// The caller of a call, as its API key identifies it.
 struct Caller {
   // The admin key may call every method.
   bool admin = false;

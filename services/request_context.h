@@ -43,7 +43,8 @@ struct RequestContext {
   absl::Time deadline = absl::InfiniteFuture();
 };
 
-// What the server and the interceptor share about the calls in flight.
+// Flags and counters of the calls in flight, shared by the server and the
+// interceptor.
 struct CallTracker {
   // Set when the server begins to stop; new calls then get UNAVAILABLE.
   std::atomic<bool> stopping{false};

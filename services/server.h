@@ -84,7 +84,7 @@ class TenantryServer {
   // The port the server listens on.
   int port() const { return port_; }
 
-  // Answers new calls with UNAVAILABLE, marks health NOT_SERVING, waits up
+  // Rejects new calls with UNAVAILABLE, marks health NOT_SERVING, waits up
   // to `grace` for calls in flight, then stops gRPC and cancels the calls
   // still running.
   void Shutdown(absl::Duration grace);

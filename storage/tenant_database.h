@@ -178,7 +178,7 @@ class TenantDatabase {
   absl::StatusOr<std::unique_ptr<SqliteConnection>> TakeReader() const;
   void ReturnReader(std::unique_ptr<SqliteConnection> reader) const;
 
-  // What all handles of one database share.
+  // The state that all handles of one database share.
   struct State {
     std::string tenant_id;
     // SQLite's busy timeout outside of limited calls, in milliseconds.
@@ -247,7 +247,7 @@ class TenantDatabase {
            limits_.is_cancelled != nullptr;
   }
 
-  // What a call does when it reaches a limit.
+  // The stage of a call that reaches a limit.
   enum class Stage { kWaiting, kWorking };
 
   // Returns CANCELLED or DEADLINE_EXCEEDED if a limit is reached, with a
