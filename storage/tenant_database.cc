@@ -305,14 +305,43 @@ void TenantDatabase::CommitGroup(
     for (PendingWrite* write : group) write->status = begun;
     return;
   }
+  // The writes run in turn, so a write may reach its limit while later
+  // ones run. A write that reached it must not commit: the transaction is
+  // rolled back and run again without it. Each round drops at least one
+  // write, so there are at most as many rounds as writes.
+  std::vector<PendingWrite*> remaining = group;
   std::vector<PendingWrite*> written;
-  for (PendingWrite* write : group) {
-    write->status = write->database->CheckLimits(Stage::kWaiting);
-    if (!write->status.ok()) continue;
-    // Inside the open transaction this is a savepoint of its own.
-    write->status = connection.InTransaction(
-        [&connection, write] { return write->work(connection); });
-    if (write->status.ok()) written.push_back(write);
+  while (true) {
+    written.clear();
+    for (PendingWrite* write : remaining) {
+      write->status = write->database->CheckLimits(Stage::kWaiting);
+      if (!write->status.ok()) continue;
+      // Inside the open transaction this is a savepoint of its own.
+      write->status = connection.InTransaction(
+          [&connection, write] { return write->work(connection); });
+      if (write->status.ok()) written.push_back(write);
+    }
+    std::vector<PendingWrite*> expired;
+    for (PendingWrite* write : written) {
+      absl::Status limit = write->database->CheckLimits(Stage::kWorking);
+      if (!limit.ok()) {
+        write->status = std::move(limit);
+        expired.push_back(write);
+      }
+    }
+    if (expired.empty()) break;
+    connection.ExecuteScript("ROLLBACK").IgnoreError();
+    std::vector<PendingWrite*> next;
+    for (PendingWrite* write : written) {
+      if (write->status.ok()) next.push_back(write);
+    }
+    remaining = std::move(next);
+    if (remaining.empty()) return;
+    absl::Status begun_again = connection.ExecuteScript("BEGIN IMMEDIATE");
+    if (!begun_again.ok()) {
+      for (PendingWrite* write : remaining) write->status = begun_again;
+      return;
+    }
   }
   absl::Status committed = connection.ExecuteScript("COMMIT");
   if (!committed.ok()) {

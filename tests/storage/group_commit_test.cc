@@ -159,6 +159,59 @@ TEST_F(GroupCommitTest, ExpiredWaitingWriteDoesNotRun) {
   EXPECT_TRUE(NoteIds().empty());
 }
 
+TEST_F(GroupCommitTest, WriteExpiredDuringGroupDoesNotCommit) {
+  absl::Notification release;
+  absl::Notification holding;
+  std::thread holder([&] {
+    ASSERT_TRUE(database_
+                    ->Run([&](SqliteConnection&) {
+                      holding.Notify();
+                      release.WaitForNotificationWithTimeout(absl::Seconds(10));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  });
+  holding.WaitForNotification();
+  // The first write is quick but its deadline passes while the second,
+  // slow one runs in the same group.
+  absl::Status quick_status;
+  std::thread quick([&] {
+    CallLimits limits;
+    limits.deadline = absl::Now() + absl::Milliseconds(500);
+    quick_status =
+        database_->WithLimits(limits).Write([](SqliteConnection& connection) {
+          return connection.ExecuteScript(
+              "INSERT INTO notes (id, body) VALUES (1, 'quick')");
+        });
+  });
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (database_->QueuedWrites() < 1 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  absl::Status slow_status;
+  std::thread slow([&] {
+    slow_status = database_->Write([](SqliteConnection& connection) {
+      absl::SleepFor(absl::Milliseconds(800));
+      return connection.ExecuteScript(
+          "INSERT INTO notes (id, body) VALUES (2, 'slow')");
+    });
+  });
+  while (database_->QueuedWrites() < 2 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  const size_t queued = database_->QueuedWrites();
+  release.Notify();
+  holder.join();
+  quick.join();
+  slow.join();
+
+  ASSERT_EQ(queued, 2u);
+  EXPECT_EQ(quick_status.code(), absl::StatusCode::kDeadlineExceeded)
+      << quick_status;
+  EXPECT_TRUE(slow_status.ok()) << slow_status;
+  EXPECT_EQ(NoteIds(), std::vector<int>({2}));
+}
+
 TEST_F(GroupCommitTest, ReadDoesNotWaitForWriteTurn) {
   ASSERT_TRUE(WriteNote(7).ok());
   absl::Notification release;
