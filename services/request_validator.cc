@@ -80,7 +80,11 @@ void RequestValidator::AddViolation(absl::string_view field,
 
 void RequestValidator::Required(absl::string_view field,
                                 absl::string_view value) {
-  if (value.empty()) AddViolation(field, "is required");
+  if (value.empty()) {
+    AddViolation(field, "is required");
+  } else if (absl::StripAsciiWhitespace(value).empty()) {
+    AddViolation(field, "is required and must not be only whitespace");
+  }
 }
 
 void RequestValidator::MaxLength(absl::string_view field,
@@ -115,9 +119,9 @@ void RequestValidator::Email(absl::string_view field, absl::string_view value) {
     return;
   }
   const size_t at = value.find('@');
-  const bool valid = at != absl::string_view::npos &&
-                     IsDotAtom(value.substr(0, at)) &&
-                     IsDomainName(value.substr(at + 1));
+  const bool valid =
+      at != absl::string_view::npos && at <= kMaxEmailLocalPartLength &&
+      IsDotAtom(value.substr(0, at)) && IsDomainName(value.substr(at + 1));
   if (!valid) {
     AddViolation(field, absl::StrCat(storage::QuoteForMessage(value),
                                      " is not an email address like "

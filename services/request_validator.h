@@ -21,6 +21,8 @@ inline constexpr size_t kMaxTitleLength = 500;
 inline constexpr size_t kMaxPostLength = 10000;
 inline constexpr size_t kMaxMediaUrls = 20;
 inline constexpr size_t kMaxEmailLength = 254;
+// RFC 5321 limits the part before the @ to 64 octets.
+inline constexpr size_t kMaxEmailLocalPartLength = 64;
 inline constexpr size_t kMaxSlugLength = 63;
 
 // Collects every problem with a request's fields, so that a client learns
@@ -31,6 +33,7 @@ class RequestValidator {
   // as the end of "field ...", for example "is required".
   void AddViolation(absl::string_view field, absl::string_view description);
 
+  // Rejects an empty value and one of only ASCII whitespace.
   void Required(absl::string_view field, absl::string_view value);
   // Also rejects NUL characters, which not every backend can store.
   void MaxLength(absl::string_view field, absl::string_view value,

@@ -309,6 +309,12 @@ std::vector<BadInputCase> TenantServiceCases() {
   }
   {
     CreateTenantRequest request = ValidCreateTenant();
+    request.mutable_tenant()->set_display_name("   ");
+    cases.push_back(Invalid("CreateTenantDisplayNameOnlyWhitespace",
+                            "tenant.display_name", create_tenant(request)));
+  }
+  {
+    CreateTenantRequest request = ValidCreateTenant();
     request.mutable_tenant()->set_display_name(
         Repeat('G', services::kMaxDisplayNameLength + 1));
     cases.push_back(Invalid("CreateTenantDisplayNameTooLong",
@@ -488,6 +494,15 @@ std::vector<BadInputCase> UserServiceCases() {
     request.mutable_user()->clear_display_name();
     cases.push_back(Invalid("CreateUserDisplayNameMissing", "user.display_name",
                             create_user(request)));
+  }
+  cases.push_back(Invalid(
+      "CreateUserEmailLocalPartTooLong", "user.email",
+      create_user_with_email(absl::StrCat(Repeat('d', 65), "@example.com"))));
+  {
+    CreateUserRequest request = ValidCreateUser();
+    request.mutable_user()->set_display_name(" \t\n ");
+    cases.push_back(Invalid("CreateUserDisplayNameOnlyWhitespace",
+                            "user.display_name", create_user(request)));
   }
   {
     CreateUserRequest request = ValidCreateUser();

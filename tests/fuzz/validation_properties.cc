@@ -73,11 +73,16 @@ void CheckRequired(absl::string_view value, RequestValidator& combined,
   const absl::Status status = RunCheck(
       kField, value, [&](RequestValidator& v) { v.Required(kField, value); },
       combined, messages);
-  FUZZ_CHECK(status.ok() == !value.empty(), "Required(", Escaped(value),
-             ") returned ", status.ToString());
+  const bool blank = absl::StripAsciiWhitespace(value).empty();
+  FUZZ_CHECK(status.ok() == !blank, "Required(", Escaped(value), ") returned ",
+             status.ToString());
   if (!status.ok()) {
-    FUZZ_CHECK(status.message() == "profile.full_name: is required",
-               "Required(\"\") gave ", Escaped(status.message()));
+    FUZZ_CHECK(status.message() ==
+                   (value.empty() ? "profile.full_name: is required"
+                                  : "profile.full_name: is required and must "
+                                    "not be only whitespace"),
+               "Required(", Escaped(value), ") gave ",
+               Escaped(status.message()));
   }
 }
 
@@ -147,6 +152,8 @@ void CheckEmail(absl::string_view value, RequestValidator& combined,
     // Neither the local part nor the domain has an empty part between
     // dots.
     const absl::string_view local = value.substr(0, at);
+    FUZZ_CHECK(local.size() <= 64, "Email accepted ", Escaped(value),
+               " whose local part is longer than 64 bytes");
     FUZZ_CHECK(local.front() != '.' && local.back() != '.' &&
                    !absl::StrContains(local, ".."),
                "Email accepted ", Escaped(value),
