@@ -22,6 +22,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials"
 
 	tenantryv1 "tenantry.dev/gen/tenantry/v1"
 )
@@ -52,6 +53,9 @@ type config struct {
 	maxBodyBytes  int64
 	// maxResponseBytes limits each gRPC response from the server.
 	maxResponseBytes int
+	// backendCAFile, if set, is the PEM file of the certificates that the
+	// server's TLS certificate must chain to; empty means plaintext.
+	backendCAFile string
 }
 
 // exitUsage is the exit code for an invalid command line, as Go's flag
@@ -83,7 +87,15 @@ func main() {
 	// connection attempt gRPC waits before the next one. Its default wait
 	// starts at 1 s and grows to 120 s, so calls would keep getting 503
 	// long after the server is back. These settings keep the waits short.
-	conn, err := grpc.Dial(cfg.backend, grpc.WithInsecure(),
+	transport := grpc.WithInsecure()
+	if cfg.backendCAFile != "" {
+		tls, err := credentials.NewClientTLSFromFile(cfg.backendCAFile, "")
+		if err != nil {
+			log.Fatalf("invalid --backend_ca_file=%s: %v; pass a PEM file with the certificate that signed the server's", cfg.backendCAFile, err)
+		}
+		transport = grpc.WithTransportCredentials(tls)
+	}
+	conn, err := grpc.Dial(cfg.backend, transport,
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff: backoff.Config{
 				BaseDelay:  100 * time.Millisecond,
@@ -158,6 +170,8 @@ func parseFlags(args []string) (config, error) {
 		"largest request body accepted, in bytes; a larger one gets HTTP 413")
 	flags.IntVar(&cfg.maxResponseBytes, "max_response_bytes", defaultMaxResponseBytes,
 		"largest gRPC response accepted from the server, in bytes; raise it with the server's --max_document_bytes")
+	flags.StringVar(&cfg.backendCAFile, "backend_ca_file", "",
+		"PEM file of the certificate authority (or the self-signed certificate) of a tenantry_server that serves TLS; empty connects in plaintext")
 	if err := flags.Parse(args); err != nil {
 		return config{}, err
 	}

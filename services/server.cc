@@ -142,6 +142,14 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
           : 2 * options.max_document_bytes + kMessageOverheadBytes;
   builder.SetMaxReceiveMessageSize(static_cast<int>(
       std::min<int64_t>(max_request_bytes, std::numeric_limits<int>::max())));
+  if (max_request_bytes < options.max_document_bytes + kMessageOverheadBytes) {
+    LOG(WARNING) << "--max_request_bytes=" << max_request_bytes
+                 << " is below --max_document_bytes="
+                 << options.max_document_bytes
+                 << " plus 1 MiB, so a document near the limit gets gRPC's "
+                    "RESOURCE_EXHAUSTED instead of INVALID_ARGUMENT naming "
+                    "document.content";
+  }
   server->health_service_ = std::make_unique<HealthServiceImpl>();
   builder.RegisterService(server->health_service_.get());
   builder.RegisterService(server->tenant_service_.get());

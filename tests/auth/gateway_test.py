@@ -45,11 +45,11 @@ _gateway = None
 class GatewayProcess:
     """A tenantry_gateway on a free 127.0.0.1 port, stopped by its PID."""
 
-    def __init__(self, work_dir, backend_address):
+    def __init__(self, work_dir, backend_address, flags=()):
         self.log_path = os.path.join(work_dir, "gateway.log")
         self.command = [
             os.environ["TENANTRY_GATEWAY"], "--listen=127.0.0.1:0",
-            f"--backend={backend_address}", "--shutdown_grace=1s"
+            f"--backend={backend_address}", "--shutdown_grace=1s", *flags
         ]
         self.process = None
         self.port = None
@@ -103,6 +103,55 @@ def tearDownModule():
         _gateway.stop()
     if _server is not None:
         _server.stop()
+
+
+class TlsBackendTest(unittest.TestCase):
+    """The gateway in front of a server that serves TLS."""
+
+    def setUp(self):
+        self.work_dir = auth_testing.make_work_dir("gateway-tls-")
+        self.cert_path = os.path.join(self.work_dir, "server.pem")
+        key_path = os.path.join(self.work_dir, "server.key")
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+             "-subj", "/CN=localhost", "-addext",
+             "subjectAltName=IP:127.0.0.1", "-days", "2", "-keyout",
+             key_path, "-out", self.cert_path],
+            check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, timeout=60)
+        self.server = auth_testing.ServerProcess(
+            os.path.join(self.work_dir, "data"),
+            flags=[f"--tls_cert_file={self.cert_path}",
+                   f"--tls_key_file={key_path}"],
+            environment=auth_testing.server_environment(ADMIN_KEY)).start()
+        self.gateways = []
+
+    def tearDown(self):
+        for gateway in self.gateways:
+            gateway.stop()
+        self.server.stop()
+
+    def list_tenants_status(self, flags):
+        gateway = GatewayProcess(self.work_dir, self.server.address,
+                                 flags).start()
+        self.gateways.append(gateway)
+        connection = http.client.HTTPConnection("127.0.0.1", gateway.port,
+                                                timeout=10)
+        try:
+            connection.request(
+                "GET", "/v1/tenants",
+                headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    def test_gateway_with_ca_file_reaches_tls_server(self):
+        status = self.list_tenants_status(
+            [f"--backend_ca_file={self.cert_path}"])
+        self.assertEqual(status, 200)
+
+    def test_plaintext_gateway_gets_503_from_tls_server(self):
+        self.assertEqual(self.list_tenants_status([]), 503)
 
 
 class Response:
@@ -302,9 +351,9 @@ class LogTest(unittest.TestCase):
 
 
 def load_tests(loader, standard_tests, pattern):
-    """Run GatewayAuthTest, then LogTest."""
+    """Run GatewayAuthTest, then LogTest, then TlsBackendTest."""
     suite = unittest.TestSuite()
-    for test_class in (GatewayAuthTest, LogTest):
+    for test_class in (GatewayAuthTest, LogTest, TlsBackendTest):
         suite.addTests(loader.loadTestsFromTestCase(test_class))
     return suite
 

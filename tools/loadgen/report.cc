@@ -36,6 +36,15 @@ std::string StopText(const RunOptions& options, const RunResult& result) {
   return "";
 }
 
+// Returns the OK calls per second of the measured window.
+double OkThroughput(const RunResult& result) {
+  const auto ok = result.latency.status_counts.find("OK");
+  const int64_t ok_calls =
+      ok == result.latency.status_counts.end() ? 0 : ok->second;
+  if (ok_calls == result.latency.calls) return result.throughput;
+  return result.seconds > 0 ? ok_calls / result.seconds : 0;
+}
+
 }  // namespace
 
 std::string FormatTable(const RunOptions& options, const RunResult& result) {
@@ -61,7 +70,14 @@ std::string FormatTable(const RunOptions& options, const RunResult& result) {
 
   row("calls", absl::StrFormat("%d in %.3f s, %s", latency.calls,
                                result.seconds, StopText(options, result)));
-  row("throughput", absl::StrFormat("%.1f calls/s", result.throughput));
+  const double ok_throughput = OkThroughput(result);
+  // Failed calls, such as ones refused by a stopped server, can be much
+  // faster than real ones, so the rate of OK calls is shown beside them.
+  row("throughput",
+      ok_throughput == result.throughput
+          ? absl::StrFormat("%.1f calls/s", result.throughput)
+          : absl::StrFormat("%.1f calls/s, of which %.1f OK calls/s",
+                            result.throughput, ok_throughput));
   row(latency.exact ? "latency ms" : "latency ms~",
       absl::StrFormat("p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f",
                       latency.p50_ms, latency.p90_ms, latency.p99_ms,
@@ -94,6 +110,7 @@ std::string FormatJson(const RunOptions& options, const RunResult& result) {
       absl::StrCat("\"calls\": ", latency.calls),
       absl::StrFormat("\"seconds\": %.6f", result.seconds),
       absl::StrFormat("\"throughput\": %.3f", result.throughput),
+      absl::StrFormat("\"ok_throughput\": %.3f", OkThroughput(result)),
       absl::StrFormat(
           "\"latency_ms\": {\"p50\": %.6f, \"p90\": %.6f, \"p99\": %.6f, "
           "\"p999\": %.6f, \"max\": %.6f}",
