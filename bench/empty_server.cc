@@ -9,11 +9,9 @@
 #include <signal.h>
 #include <string.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
-#include <limits>
 #include <memory>
 #include <string>
 
@@ -24,6 +22,7 @@
 #include "absl/time/time.h"
 #include "bench/empty.grpc.pb.h"
 #include "services/health_service.h"
+#include "services/server_builder_settings.h"
 
 // The default of tenantry_server's --max_request_bytes: twice the default
 // --max_document_bytes (4 MiB less 64 KiB) plus 1 MiB.
@@ -83,30 +82,19 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  // The same ServerBuilder calls as TenantryServer::Start() in
+  // The same ServerBuilder settings as TenantryServer::Start() in
   // services/server.cc, without TLS, the interceptor and the Tenantry
   // services.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  if (absl::GetFlag(FLAGS_grpc_sync_queues) > 0) {
-    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
-                                absl::GetFlag(FLAGS_grpc_sync_queues));
-  }
-  if (absl::GetFlag(FLAGS_grpc_sync_min_pollers) > 0) {
-    builder.SetSyncServerOption(
-        grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
-        absl::GetFlag(FLAGS_grpc_sync_min_pollers));
-  }
-  if (absl::GetFlag(FLAGS_grpc_sync_max_pollers) > 0) {
-    builder.SetSyncServerOption(
-        grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-        absl::GetFlag(FLAGS_grpc_sync_max_pollers));
-  }
-  builder.SetMaxReceiveMessageSize(static_cast<int>(
-      std::min<int64_t>(max_receive_bytes, std::numeric_limits<int>::max())));
+  tenantry::services::ServerBuilderSettings settings;
+  settings.sync_queues = absl::GetFlag(FLAGS_grpc_sync_queues);
+  settings.sync_min_pollers = absl::GetFlag(FLAGS_grpc_sync_min_pollers);
+  settings.sync_max_pollers = absl::GetFlag(FLAGS_grpc_sync_max_pollers);
+  settings.max_receive_bytes = max_receive_bytes;
+  tenantry::services::ApplyServerBuilderSettings(settings, builder);
   tenantry::services::HealthServiceImpl health_service;
   EmptyServiceImpl empty_service;
   builder.RegisterService(&health_service);

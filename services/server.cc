@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/server_builder_settings.h"
 #include "services/tenant_interceptor.h"
 #include "storage/postgres_pool.h"
 #include "storage/shared_store_rows.h"
@@ -116,23 +117,6 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
     credentials = grpc::SslServerCredentials(tls);
   }
   builder.AddListeningPort(options.listen_address, credentials, &server->port_);
-  // gRPC sets SO_REUSEPORT by default, so a second server on a busy port
-  // would start and silently take half of the calls.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  if (options.sync_server_queues > 0) {
-    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
-                                options.sync_server_queues);
-  }
-  if (options.sync_server_min_pollers > 0) {
-    builder.SetSyncServerOption(
-        grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
-        options.sync_server_min_pollers);
-  }
-  if (options.sync_server_max_pollers > 0) {
-    builder.SetSyncServerOption(
-        grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-        options.sync_server_max_pollers);
-  }
   // By default, up to twice the document limit reaches the validation,
   // which names the field and the limit; only larger messages get gRPC's
   // own RESOURCE_EXHAUSTED.
@@ -140,8 +124,12 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
       options.max_request_bytes > 0
           ? options.max_request_bytes
           : 2 * options.max_document_bytes + kMessageOverheadBytes;
-  builder.SetMaxReceiveMessageSize(static_cast<int>(
-      std::min<int64_t>(max_request_bytes, std::numeric_limits<int>::max())));
+  ServerBuilderSettings settings;
+  settings.sync_queues = options.sync_server_queues;
+  settings.sync_min_pollers = options.sync_server_min_pollers;
+  settings.sync_max_pollers = options.sync_server_max_pollers;
+  settings.max_receive_bytes = max_request_bytes;
+  ApplyServerBuilderSettings(settings, builder);
   if (max_request_bytes < options.max_document_bytes + kMessageOverheadBytes) {
     LOG(WARNING) << "--max_request_bytes=" << max_request_bytes
                  << " is below --max_document_bytes="

@@ -136,15 +136,18 @@ absl::Status TenantDatabase::CheckLimits(Stage stage) const {
   const bool cancelled =
       limits_.is_cancelled != nullptr && limits_.is_cancelled();
   if (!cancelled && absl::Now() < limits_.deadline) return absl::OkStatus();
+  absl::string_view during = " while it used the database of tenant \"";
+  absl::string_view outcome = "\"; its uncommitted changes were rolled back";
+  if (stage == Stage::kWaiting) {
+    during = " while it waited for its turn on the database of tenant \"";
+    outcome = "\"; it changed nothing";
+  } else if (stage == Stage::kReading) {
+    during = " while it read the database of tenant \"";
+    outcome = "\"; a read changes nothing";
+  }
   const std::string message = absl::StrCat(
       cancelled ? "the call was cancelled" : "the call's deadline passed",
-      stage == Stage::kWaiting
-          ? " while it waited for its turn on the database of tenant \""
-          : " while it used the database of tenant \"",
-      tenant_id(),
-      stage == Stage::kWaiting
-          ? "\"; it changed nothing"
-          : "\"; its uncommitted changes were rolled back");
+      during, tenant_id(), outcome);
   return cancelled ? absl::CancelledError(message)
                    : absl::DeadlineExceededError(message);
 }

@@ -130,13 +130,13 @@ class TenantDatabase {
       result.emplace(body(**connection));
       ReturnReader(*std::move(connection));
     }
-    absl::Status limit = CheckLimits(Stage::kWorking);
+    absl::Status limit = CheckLimits(Stage::kReading);
     if (!limit.ok()) return Result(std::move(limit));
     return *std::move(result);
   }
 
   // Read connections of one tenant at most. Reads beyond that many wait,
-  // so that a busy tenant holds a bounded number of files and page caches.
+  // so that a busy tenant keeps a bounded number of files and page caches.
   static constexpr size_t kMaxReadConnections = 4;
 
   // Writes that one group commit takes at most.
@@ -248,7 +248,7 @@ class TenantDatabase {
   }
 
   // The stage of a call that reaches a limit.
-  enum class Stage { kWaiting, kWorking };
+  enum class Stage { kWaiting, kWorking, kReading };
 
   // Returns CANCELLED or DEADLINE_EXCEEDED if a limit is reached, with a
   // message for `stage`, and OK otherwise.

@@ -73,6 +73,28 @@ def unique_tenant_id(prefix):
     return f"{prefix}{secrets.token_hex(4)}"
 
 
+OPENSSL_TIMEOUT_SECONDS = 30
+
+
+def make_self_signed_pair(directory, name):
+    """Write NAME.pem and NAME.key for CN=localhost, IP 127.0.0.1.
+
+    Returns the certificate and key paths.
+    """
+    cert_path = os.path.join(directory, f"{name}.pem")
+    key_path = os.path.join(directory, f"{name}.key")
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+            "-subj", "/CN=localhost", "-addext",
+            "subjectAltName=IP:127.0.0.1", "-days", "2", "-keyout", key_path,
+            "-out", cert_path
+        ],
+        check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, timeout=OPENSSL_TIMEOUT_SECONDS)
+    return cert_path, key_path
+
+
 def make_work_dir(prefix):
     return tempfile.mkdtemp(prefix=prefix,
                             dir=os.environ.get("TEST_TMPDIR") or None)

@@ -110,15 +110,8 @@ class TlsBackendTest(unittest.TestCase):
 
     def setUp(self):
         self.work_dir = auth_testing.make_work_dir("gateway-tls-")
-        self.cert_path = os.path.join(self.work_dir, "server.pem")
-        key_path = os.path.join(self.work_dir, "server.key")
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-             "-subj", "/CN=localhost", "-addext",
-             "subjectAltName=IP:127.0.0.1", "-days", "2", "-keyout",
-             key_path, "-out", self.cert_path],
-            check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, timeout=60)
+        self.cert_path, key_path = auth_testing.make_self_signed_pair(
+            self.work_dir, "server")
         self.server = auth_testing.ServerProcess(
             os.path.join(self.work_dir, "data"),
             flags=[f"--tls_cert_file={self.cert_path}",

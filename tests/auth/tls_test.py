@@ -10,7 +10,6 @@ Run by auth_test.sh, which generates the stubs and sets TENANTRY_SERVER.
 """
 
 import os
-import subprocess
 import unittest
 
 import grpc
@@ -27,31 +26,11 @@ BOTH_TLS_FLAGS_MESSAGE = (
     "--tls_cert_file and --tls_key_file must be set together")
 
 # Seconds that openssl may take to make a key pair.
-OPENSSL_TIMEOUT_SECONDS = 30
 
 _work_dir = None
 _server = None
 _cert_path = None
 _key_path = None
-
-
-def make_self_signed_pair(directory, name):
-    """Write NAME.pem and NAME.key for CN=localhost, IP 127.0.0.1.
-
-    Returns the certificate and key paths.
-    """
-    cert_path = os.path.join(directory, f"{name}.pem")
-    key_path = os.path.join(directory, f"{name}.key")
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-            "-subj", "/CN=localhost", "-addext",
-            "subjectAltName=IP:127.0.0.1", "-days", "2", "-keyout", key_path,
-            "-out", cert_path
-        ],
-        check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, timeout=OPENSSL_TIMEOUT_SECONDS)
-    return cert_path, key_path
 
 
 def read_bytes(path):
@@ -62,7 +41,8 @@ def read_bytes(path):
 def setUpModule():
     global _work_dir, _server, _cert_path, _key_path
     _work_dir = auth_testing.make_work_dir("tls-")
-    _cert_path, _key_path = make_self_signed_pair(_work_dir, "server")
+    _cert_path, _key_path = auth_testing.make_self_signed_pair(
+        _work_dir, "server")
     _server = auth_testing.ServerProcess(
         os.path.join(_work_dir, "data"),
         flags=[f"--tls_cert_file={_cert_path}",
@@ -128,7 +108,7 @@ class TlsServerTest(unittest.TestCase):
 
     def test_client_trusting_other_certificate_is_unavailable(self):
         other_dir = auth_testing.make_work_dir("tls-other-")
-        other_cert, _ = make_self_signed_pair(other_dir, "other")
+        other_cert, _ = auth_testing.make_self_signed_pair(other_dir, "other")
         with tls_channel(read_bytes(other_cert)) as channel:
             self.assertEqual(list_tenants_code(channel, ADMIN_KEY),
                              grpc.StatusCode.UNAVAILABLE)
@@ -164,7 +144,7 @@ class TlsFlagsTest(unittest.TestCase):
 
     def test_mismatched_key_fails(self):
         other_dir = auth_testing.make_work_dir("tls-mismatch-")
-        _, other_key = make_self_signed_pair(other_dir, "other")
+        _, other_key = auth_testing.make_self_signed_pair(other_dir, "other")
         output = self.start_expecting_failure(
             [f"--tls_cert_file={_cert_path}", f"--tls_key_file={other_key}"])
         self.assertIn("do the TLS certificate and key not match?", output)

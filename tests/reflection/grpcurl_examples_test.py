@@ -27,7 +27,8 @@ from google.protobuf import message_factory
 import os
 
 README_ADDRESS = "127.0.0.1:50051"
-# The fewest commands each block must have, so that a moved marker fails.
+# The minimum number of commands in each block, so that a moved marker
+# fails the test.
 MIN_COMMANDS = {"grpcurl-examples": 5, "api-key-examples": 2}
 
 
