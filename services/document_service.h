@@ -42,6 +42,15 @@ class DocumentServiceImpl final
       grpc::ServerContext* context,
       const tenantry::v1::DeleteDocumentRequest* request,
       google::protobuf::Empty* response) override;
+  grpc::Status UploadDocument(
+      grpc::ServerContext* context,
+      grpc::ServerReader<tenantry::v1::UploadDocumentRequest>* reader,
+      tenantry::v1::Document* response) override;
+  grpc::Status DownloadDocument(
+      grpc::ServerContext* context,
+      const tenantry::v1::DownloadDocumentRequest* request,
+      grpc::ServerWriter<tenantry::v1::DownloadDocumentResponse>* writer)
+      override;
 
  private:
   storage::TenantRegistry* const tenants_;

@@ -91,12 +91,13 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
   server->tenants_ = std::make_unique<storage::TenantRegistry>(
       server->shared_store_.get(), server->cache_.get());
   server->contexts_ = std::make_unique<RequestContextRegistry>();
+  server->call_stats_ = std::make_unique<TenantCallStats>();
   TENANTRY_RETURN_IF_ERROR(server->SetUpAuthentication(options));
 
   // Services.
   server->tenant_service_ = std::make_unique<TenantServiceImpl>(
       server->tenants_.get(), server->contexts_.get(),
-      server->authenticator_.get());
+      server->authenticator_.get(), server->call_stats_.get());
   server->user_service_ = std::make_unique<UserServiceImpl>(
       server->shared_store_.get(), server->contexts_.get());
   server->profile_service_ = std::make_unique<ProfileServiceImpl>(

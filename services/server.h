@@ -15,6 +15,7 @@
 #include "services/health_service.h"
 #include "services/profile_service.h"
 #include "services/request_context.h"
+#include "services/tenant_call_stats.h"
 #include "services/tenant_service.h"
 #include "services/user_service.h"
 #include "storage/shared_store.h"
@@ -104,6 +105,7 @@ class TenantryServer {
   std::unique_ptr<storage::TenantCache> cache_;
   std::unique_ptr<storage::TenantRegistry> tenants_;
   std::unique_ptr<RequestContextRegistry> contexts_;
+  std::unique_ptr<TenantCallStats> call_stats_;
   // Null when authentication is off.
   std::unique_ptr<ApiKeyAuthenticator> authenticator_;
   std::unique_ptr<TenantServiceImpl> tenant_service_;

@@ -33,11 +33,30 @@ const UpdateMask::Fields& TenantMaskFields() {
 void ToProto(const TenantRecord& record, Tenant* tenant) {
   tenant->set_name(TenantName(record.id));
   tenant->set_display_name(record.display_name);
-  tenant->set_state(record.state == TenantState::kSuspended ? Tenant::SUSPENDED
-                                                            : Tenant::ACTIVE);
+  if (record.delete_time.has_value()) {
+    tenant->set_state(Tenant::DELETED);
+  } else {
+    tenant->set_state(record.state == TenantState::kSuspended
+                          ? Tenant::SUSPENDED
+                          : Tenant::ACTIVE);
+  }
   SetTimestamp(record.create_time, tenant->mutable_create_time());
   SetTimestamp(record.update_time, tenant->mutable_update_time());
   tenant->set_etag(EtagForRevision(record.revision));
+  if (record.delete_time.has_value()) {
+    SetTimestamp(*record.delete_time, tenant->mutable_delete_time());
+  }
+  if (record.purge_time.has_value()) {
+    SetTimestamp(*record.purge_time, tenant->mutable_purge_time());
+  }
+  const storage::TenantQuota& quota = record.quota;
+  if (quota.max_profiles != 0 || quota.max_documents != 0 ||
+      quota.max_document_bytes != 0) {
+    tenantry::v1::TenantQuota* out = tenant->mutable_quota();
+    out->set_max_profiles(quota.max_profiles);
+    out->set_max_documents(quota.max_documents);
+    out->set_max_document_bytes(quota.max_document_bytes);
+  }
 }
 
 // Checks the fields a client may write.
@@ -189,8 +208,7 @@ grpc::Status TenantServiceImpl::UpdateTenant(
 
 grpc::Status TenantServiceImpl::DeleteTenant(
     grpc::ServerContext* context,
-    const tenantry::v1::DeleteTenantRequest* request,
-    google::protobuf::Empty* response) {
+    const tenantry::v1::DeleteTenantRequest* request, Tenant* response) {
   return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     TENANTRY_ASSIGN_OR_RETURN(const std::string id,
                               ParseTenantName("name", request->name()));

@@ -3,6 +3,7 @@
 
 #include "services/api_keys.h"
 #include "services/request_context.h"
+#include "services/tenant_call_stats.h"
 #include "storage/tenant_registry.h"
 #include "tenantry/v1/tenant.grpc.pb.h"
 
@@ -16,8 +17,12 @@ class TenantServiceImpl final : public tenantry::v1::TenantService::Service {
   // authentication is off.
   TenantServiceImpl(storage::TenantRegistry* tenants,
                     const RequestContextRegistry* contexts,
-                    ApiKeyAuthenticator* authenticator)
-      : tenants_(tenants), contexts_(contexts), authenticator_(authenticator) {}
+                    ApiKeyAuthenticator* authenticator,
+                    const TenantCallStats* call_stats)
+      : tenants_(tenants),
+        contexts_(contexts),
+        authenticator_(authenticator),
+        call_stats_(call_stats) {}
 
   grpc::Status CreateTenant(grpc::ServerContext* context,
                             const tenantry::v1::CreateTenantRequest* request,
@@ -34,7 +39,19 @@ class TenantServiceImpl final : public tenantry::v1::TenantService::Service {
                             tenantry::v1::Tenant* response) override;
   grpc::Status DeleteTenant(grpc::ServerContext* context,
                             const tenantry::v1::DeleteTenantRequest* request,
-                            google::protobuf::Empty* response) override;
+                            tenantry::v1::Tenant* response) override;
+  grpc::Status UndeleteTenant(
+      grpc::ServerContext* context,
+      const tenantry::v1::UndeleteTenantRequest* request,
+      tenantry::v1::Tenant* response) override;
+  grpc::Status GetTenantUsage(
+      grpc::ServerContext* context,
+      const tenantry::v1::GetTenantUsageRequest* request,
+      tenantry::v1::TenantUsage* response) override;
+  grpc::Status ExportTenant(
+      grpc::ServerContext* context,
+      const tenantry::v1::ExportTenantRequest* request,
+      grpc::ServerWriter<tenantry::v1::ExportTenantResponse>* writer) override;
   grpc::Status CheckTenantDatabase(
       grpc::ServerContext* context,
       const tenantry::v1::CheckTenantDatabaseRequest* request,
@@ -54,6 +71,7 @@ class TenantServiceImpl final : public tenantry::v1::TenantService::Service {
   storage::TenantRegistry* const tenants_;
   const RequestContextRegistry* const contexts_;
   ApiKeyAuthenticator* const authenticator_;
+  const TenantCallStats* const call_stats_;
 };
 
 }  // namespace tenantry::services

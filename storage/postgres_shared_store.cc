@@ -14,7 +14,14 @@ namespace tenantry::storage {
 namespace {
 
 constexpr char kTenantColumns[] =
-    "id, display_name, state, create_time, update_time, revision";
+    "id, display_name, state, create_time, update_time, revision, "
+    "delete_time, purge_time, max_profiles, max_documents, "
+    "max_document_bytes";
+// kTenantColumns as ReadTenant reads them: unset times read as 0.
+constexpr char kTenantSelect[] =
+    "id, display_name, state, create_time, update_time, revision, "
+    "COALESCE(delete_time, 0), COALESCE(purge_time, 0), max_profiles, "
+    "max_documents, max_document_bytes";
 constexpr char kUserColumns[] =
     "id, email, display_name, create_time, update_time, revision";
 constexpr char kApiKeyColumns[] =
@@ -25,12 +32,14 @@ constexpr char kApiKeyColumns[] =
 constexpr int64_t kMigrationLockKey = 7294011;
 
 std::vector<std::pair<std::string, std::string>> PreparedStatements() {
-  const std::string tenants = kTenantColumns;
+  const std::string tenants = kTenantSelect;
   const std::string users = kUserColumns;
   const std::string api_keys = kApiKeyColumns;
   return {
       {"insert_tenant",
-       "INSERT INTO tenants (" + tenants + ") VALUES ($1, $2, $3, $4, $5, $6)"},
+       std::string("INSERT INTO tenants (") + kTenantColumns +
+           ") VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), NULLIF($8, 0), "
+           "$9, $10, $11)"},
       {"get_tenant", "SELECT " + tenants + " FROM tenants WHERE id = $1"},
       {"lock_tenant",
        "SELECT " + tenants + " FROM tenants WHERE id = $1 FOR UPDATE"},
@@ -38,7 +47,9 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
                            " FROM tenants WHERE id > $1 ORDER BY id LIMIT $2"},
       {"update_tenant",
        "UPDATE tenants SET display_name = $2, state = $3, update_time = $4, "
-       "revision = $5 WHERE id = $1"},
+       "revision = $5, delete_time = NULLIF($6, 0), "
+       "purge_time = NULLIF($7, 0), max_profiles = $8, max_documents = $9, "
+       "max_document_bytes = $10 WHERE id = $1"},
       {"delete_tenant", "DELETE FROM tenants WHERE id = $1"},
       {"insert_user",
        "INSERT INTO users (id, email, email_key, display_name, create_time, "
@@ -75,6 +86,11 @@ TenantRecord ReadTenant(const pqxx::row& row) {
   tenant.create_time = absl::FromUnixMicros(row[3].as<int64_t>());
   tenant.update_time = absl::FromUnixMicros(row[4].as<int64_t>());
   tenant.revision = row[5].as<int64_t>();
+  tenant.delete_time = OptionalTimeFromMicros(row[6].as<int64_t>());
+  tenant.purge_time = OptionalTimeFromMicros(row[7].as<int64_t>());
+  tenant.quota.max_profiles = row[8].as<int64_t>();
+  tenant.quota.max_documents = row[9].as<int64_t>();
+  tenant.quota.max_document_bytes = row[10].as<int64_t>();
   return tenant;
 }
 
@@ -242,11 +258,15 @@ absl::StatusOr<TenantRecord> PostgresSharedStore::CreateTenant(
   created.revision = 1;
   absl::Status status =
       Transact("failed to create a tenant", [&](pqxx::work& work) {
-        work.exec_prepared0("insert_tenant", created.id, created.display_name,
-                            std::string(TenantStateName(created.state)),
-                            absl::ToUnixMicros(created.create_time),
-                            absl::ToUnixMicros(created.update_time),
-                            created.revision);
+        work.exec_prepared0(
+            "insert_tenant", created.id, created.display_name,
+            std::string(TenantStateName(created.state)),
+            absl::ToUnixMicros(created.create_time),
+            absl::ToUnixMicros(created.update_time), created.revision,
+            OptionalTimeToMicros(created.delete_time),
+            OptionalTimeToMicros(created.purge_time),
+            created.quota.max_profiles, created.quota.max_documents,
+            created.quota.max_document_bytes);
         return absl::OkStatus();
       });
   if (absl::IsAlreadyExists(status)) {
@@ -300,10 +320,14 @@ absl::StatusOr<TenantRecord> PostgresSharedStore::UpdateTenant(
         updated.create_time = original.create_time;
         updated.update_time = CurrentTime();
         updated.revision = original.revision + 1;
-        work.exec_prepared0("update_tenant", updated.id, updated.display_name,
-                            std::string(TenantStateName(updated.state)),
-                            absl::ToUnixMicros(updated.update_time),
-                            updated.revision);
+        work.exec_prepared0(
+            "update_tenant", updated.id, updated.display_name,
+            std::string(TenantStateName(updated.state)),
+            absl::ToUnixMicros(updated.update_time), updated.revision,
+            OptionalTimeToMicros(updated.delete_time),
+            OptionalTimeToMicros(updated.purge_time),
+            updated.quota.max_profiles, updated.quota.max_documents,
+            updated.quota.max_document_bytes);
         return absl::OkStatus();
       }));
   return updated;

@@ -22,14 +22,26 @@ inline absl::Time CurrentTime() {
 
 enum class TenantState { kActive, kSuspended };
 
+// Limits on one tenant's data; 0 means no limit.
+struct TenantQuota {
+  int64_t max_profiles = 0;
+  int64_t max_documents = 0;
+  int64_t max_document_bytes = 0;
+};
+
 struct TenantRecord {
   std::string id;
   std::string display_name;
+  // The state before a soft delete, kept while `delete_time` is set.
   TenantState state = TenantState::kActive;
   absl::Time create_time;
   absl::Time update_time;
   // Incremented by every update; the source of the etag.
   int64_t revision = 0;
+  // Both set while the tenant is soft-deleted, both unset otherwise.
+  std::optional<absl::Time> delete_time;
+  std::optional<absl::Time> purge_time;
+  TenantQuota quota;
 };
 
 struct UserRecord {
@@ -115,6 +127,8 @@ struct DocumentRecord {
   std::string content_type;
   std::optional<std::string> owner_profile_id;
   int64_t size_bytes = 0;
+  // Lowercase hex SHA-256 of the content.
+  std::string sha256;
   absl::Time create_time;
   absl::Time update_time;
   int64_t revision = 0;

@@ -13,6 +13,15 @@ TenantState TenantStateFromName(absl::string_view name) {
   return name == "suspended" ? TenantState::kSuspended : TenantState::kActive;
 }
 
+int64_t OptionalTimeToMicros(const std::optional<absl::Time>& time) {
+  return time.has_value() ? absl::ToUnixMicros(*time) : 0;
+}
+
+std::optional<absl::Time> OptionalTimeFromMicros(int64_t micros) {
+  if (micros == 0) return std::nullopt;
+  return absl::FromUnixMicros(micros);
+}
+
 std::string EmailKey(absl::string_view email) {
   return absl::AsciiStrToLower(email);
 }

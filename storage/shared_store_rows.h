@@ -4,6 +4,8 @@
 // Row values and errors that every SharedStore implementation shares, so
 // that both backends store the same text and return the same messages.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -15,6 +17,10 @@ namespace tenantry::storage {
 // The text stored in tenants.state.
 absl::string_view TenantStateName(TenantState state);
 TenantState TenantStateFromName(absl::string_view name);
+
+// Unset times are stored as NULL and read back through COALESCE as 0.
+int64_t OptionalTimeToMicros(const std::optional<absl::Time>& time);
+std::optional<absl::Time> OptionalTimeFromMicros(int64_t micros);
 
 // Returns the email stored in users.email_key, which makes uniqueness
 // ignore the case of ASCII letters.

@@ -13,7 +13,14 @@ namespace tenantry::storage {
 namespace {
 
 constexpr char kTenantColumns[] =
-    "id, display_name, state, create_time, update_time, revision";
+    "id, display_name, state, create_time, update_time, revision, "
+    "delete_time, purge_time, max_profiles, max_documents, "
+    "max_document_bytes";
+// kTenantColumns as ReadTenant reads them: unset times read as 0.
+constexpr char kTenantSelect[] =
+    "id, display_name, state, create_time, update_time, revision, "
+    "COALESCE(delete_time, 0), COALESCE(purge_time, 0), max_profiles, "
+    "max_documents, max_document_bytes";
 constexpr char kUserColumns[] =
     "id, email, display_name, create_time, update_time, revision";
 constexpr char kApiKeyColumns[] =
@@ -27,6 +34,11 @@ TenantRecord ReadTenant(const SqliteStatement& row) {
   tenant.create_time = absl::FromUnixMicros(row.ColumnInt(3));
   tenant.update_time = absl::FromUnixMicros(row.ColumnInt(4));
   tenant.revision = row.ColumnInt(5);
+  tenant.delete_time = OptionalTimeFromMicros(row.ColumnInt(6));
+  tenant.purge_time = OptionalTimeFromMicros(row.ColumnInt(7));
+  tenant.quota.max_profiles = row.ColumnInt(8);
+  tenant.quota.max_documents = row.ColumnInt(9);
+  tenant.quota.max_document_bytes = row.ColumnInt(10);
   return tenant;
 }
 
@@ -69,15 +81,19 @@ absl::StatusOr<TenantRecord> SqliteSharedStore::CreateTenant(
   created.create_time = created.update_time = CurrentTime();
   created.revision = 1;
   absl::MutexLock lock(&mutex_);
-  TENANTRY_ASSIGN_OR_RETURN(
-      SqliteStatement * statement,
-      connection_->Prepare(absl::StrCat("INSERT INTO tenants (", kTenantColumns,
-                                        ") VALUES (?, ?, ?, ?, ?, ?)")));
+  TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
+                            connection_->Prepare(absl::StrCat(
+                                "INSERT INTO tenants (", kTenantColumns,
+                                ") VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, 0), "
+                                "NULLIF(?, 0), ?, ?, ?)")));
   StatementLease insert(statement);
-  insert->BindAll(created.id, created.display_name,
-                  TenantStateName(created.state),
-                  absl::ToUnixMicros(created.create_time),
-                  absl::ToUnixMicros(created.update_time), created.revision);
+  insert->BindAll(
+      created.id, created.display_name, TenantStateName(created.state),
+      absl::ToUnixMicros(created.create_time),
+      absl::ToUnixMicros(created.update_time), created.revision,
+      OptionalTimeToMicros(created.delete_time),
+      OptionalTimeToMicros(created.purge_time), created.quota.max_profiles,
+      created.quota.max_documents, created.quota.max_document_bytes);
   absl::Status status = insert->Execute().status();
   if (absl::IsAlreadyExists(status)) {
     return absl::AlreadyExistsError(
@@ -97,7 +113,7 @@ absl::StatusOr<TenantRecord> SqliteSharedStore::GetTenantLocked(
     absl::string_view id) {
   TENANTRY_ASSIGN_OR_RETURN(
       SqliteStatement * statement,
-      connection_->Prepare(absl::StrCat("SELECT ", kTenantColumns,
+      connection_->Prepare(absl::StrCat("SELECT ", kTenantSelect,
                                         " FROM tenants WHERE id = ?")));
   StatementLease query(statement);
   query->BindAll(id);
@@ -113,7 +129,7 @@ absl::StatusOr<Page<TenantRecord>> SqliteSharedStore::ListTenants(
   absl::MutexLock lock(&mutex_);
   TENANTRY_ASSIGN_OR_RETURN(
       SqliteStatement * statement,
-      connection_->Prepare(absl::StrCat("SELECT ", kTenantColumns,
+      connection_->Prepare(absl::StrCat("SELECT ", kTenantSelect,
                                         " FROM tenants WHERE id > ? "
                                         "ORDER BY id LIMIT ?")));
   StatementLease query(statement);
@@ -133,12 +149,18 @@ absl::StatusOr<TenantRecord> SqliteSharedStore::UpdateTenant(
     updated.revision += 1;
     TENANTRY_ASSIGN_OR_RETURN(
         SqliteStatement * statement,
-        connection_->Prepare("UPDATE tenants SET display_name = ?, state = ?, "
-                             "update_time = ?, revision = ? WHERE id = ?"));
+        connection_->Prepare(
+            "UPDATE tenants SET display_name = ?, state = ?, update_time = ?, "
+            "revision = ?, delete_time = NULLIF(?, 0), "
+            "purge_time = NULLIF(?, 0), max_profiles = ?, max_documents = ?, "
+            "max_document_bytes = ? WHERE id = ?"));
     StatementLease update(statement);
     update->BindAll(updated.display_name, TenantStateName(updated.state),
                     absl::ToUnixMicros(updated.update_time), updated.revision,
-                    updated.id);
+                    OptionalTimeToMicros(updated.delete_time),
+                    OptionalTimeToMicros(updated.purge_time),
+                    updated.quota.max_profiles, updated.quota.max_documents,
+                    updated.quota.max_document_bytes, updated.id);
     return update->Execute().status();
   });
   TENANTRY_RETURN_IF_ERROR(status);

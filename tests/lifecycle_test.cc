@@ -189,9 +189,9 @@ class LifecycleTest : public ::testing::Test {
   grpc::Status DeleteTenant(absl::string_view tenant_id) {
     DeleteTenantRequest request;
     request.set_name(TenantName(tenant_id));
-    google::protobuf::Empty empty;
+    tenantry::v1::Tenant deleted;
     return tenant_stub_->DeleteTenant(TestServer::Context().get(), request,
-                                      &empty);
+                                      &deleted);
   }
 
   // Creates a document titled `title` in kTenant with the given deadline.

@@ -605,9 +605,9 @@ TEST_F(TenantIsolationTest, NameOfOtherTenantReturnsInvalidArgument) {
 TEST_F(TenantIsolationTest, DeletingTenantKeepsOtherTenantData) {
   tenantry::v1::DeleteTenantRequest request;
   request.set_name("tenants/globex");
-  google::protobuf::Empty empty;
+  tenantry::v1::Tenant deleted;
   ASSERT_EQ(server_->tenants()
-                .DeleteTenant(TestServer::Context().get(), request, &empty)
+                .DeleteTenant(TestServer::Context().get(), request, &deleted)
                 .error_code(),
             grpc::StatusCode::OK);
   GetDocumentRequest get_document;

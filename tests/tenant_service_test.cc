@@ -63,7 +63,7 @@ class TenantServiceTest : public ::testing::TestWithParam<SharedStoreBackend> {
     DeleteTenantRequest request;
     request.set_name(std::string(name));
     request.set_etag(std::string(etag));
-    google::protobuf::Empty response;
+    Tenant response;
     return server_->tenants().DeleteTenant(TestServer::Context().get(), request,
                                            &response);
   }
