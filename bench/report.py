@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """Collect the results of bench/run.sh and write its report.
 
-Subcommands, all called by run.sh:
-  record        append one run (a loadgen or raw_sqlite JSON file, with the
-                scenario, the server and its memory and open files) to the
-                runs file, one JSON object per line
+Subcommands, called by run.sh and large_document.sh:
+  record        append one run (a loadgen, raw_sqlite or document_transfer
+                JSON file, with the scenario, the server and its memory and
+                open files) to the runs file, one JSON object per line
   create-calls  print the --calls limit of a CreateProfile run, from the
                 raw SQLite inserts or the scenario's earlier runs
   finish        write results.json, the README with its tables and target
                 ratios, and the SVG plot (with gnuplot)
+  merge         replace the large document runs of results.json with those
+                of a runs file, keep the other runs, and write the README
+                and the plot again
 
 Uses only the standard library and the gnuplot program.
 """
@@ -46,6 +49,17 @@ SWEEP_SCENARIOS = [
      "A document with 1 MiB of content in the one tenant."),
 ]
 
+# The large document scenarios of bench/large_document.sh and their titles.
+LARGE_DOCUMENT_SCENARIOS = [
+    ("large_document_upload", "UploadDocument"),
+    ("large_document_download", "DownloadDocument"),
+]
+
+# The maximum peak memory of the server while it streams a large document,
+# in MB (10^6 bytes): well below the 256 MiB document, which it must never
+# hold whole.
+LARGE_DOCUMENT_MAX_SERVER_MB = 100
+
 README_START = """# Benchmarks
 
 `bench/run.sh` measures Tenantry's throughput and latency against two
@@ -74,7 +88,12 @@ builds with `-c opt` in the Bazel output base
    and Zipf (s = 1), with a server of its own per run and
    `--tenant_cache_size=64`. It records the server's VmRSS, VmHWM (peak
    RSS) and open files at the end of each run. Later runs reuse this data
-   set (under `~/.cache/tenantry-bench/data`) while the schema is the same.
+   set (under `~/.cache/tenantry-bench/data`) while the schema is the same;
+5. runs `bench/large_document.sh`: one upload and one download of a
+   256 MiB random file with `//tools:document_transfer` on a server of
+   its own, with the peak resident memory of the server and the client.
+   `bash bench/large_document.sh` alone measures only these and replaces
+   them in the results.
 
 Servers run with `--allow_unauthenticated --access_log=false` on
 127.0.0.1. Each run is a closed loop (`//tools/loadgen`): every call in
@@ -113,8 +132,9 @@ INT_META = {
 FLOAT_META = {
     "build_seconds", "raw_seconds", "empty_seconds", "prepare_single_seconds",
     "single_seconds", "prepare_many_seconds", "many_seconds", "total_seconds",
+    "large_document_seconds",
 }
-BOOL_META = {"git_dirty", "prepare_many_reused"}
+BOOL_META = {"git_dirty", "prepare_many_reused", "large_document_dirty"}
 
 # Open files per open tenant database: up to 2 of the database file, 2 of
 # its -wal and 1 of its -shm. SQLite's unixClose (os_unix.c) defers closing
@@ -356,6 +376,19 @@ def compute_targets(runs, meta):
     else:
         add("Server open files over many tenants", "", "bounded by the cache",
             False, [None])
+
+    for scenario, title in LARGE_DOCUMENT_SCENARIOS:
+        run = find_run(runs, scenario)
+        name = f"Server peak RSS (VmHWM) during a large {title}"
+        goal = f"<= {LARGE_DOCUMENT_MAX_SERVER_MB} MB"
+        if run is None:
+            add(name, "", goal, False, [None])
+            continue
+        peak_mb = megabytes_from_kib(run["server_resources"]["vm_hwm_kib"])
+        size_mib = run["result"]["size_bytes"] / (1 << 20)
+        add(name, f"{peak_mb:.0f} MB", goal,
+            peak_mb <= LARGE_DOCUMENT_MAX_SERVER_MB, [run],
+            f"A {size_mib:.0f} MiB document; MB = 10^6 bytes.")
     return targets
 
 
@@ -399,6 +432,13 @@ def machine_section(meta):
         f"{meta.get('many_profiles', '?')} profiles each | {reused}"
         f"{meta.get('prepare_many_seconds', '?')} s |",
         f"| many-tenant runs | {meta.get('many_seconds', '?')} s |",
+    ]
+    # Large document runs measured on their own have their own line in
+    # their section.
+    if "large_document_date" not in meta:
+        lines.append(f"| large document runs | "
+                     f"{meta.get('large_document_seconds', '?')} s |")
+    lines += [
         f"| whole script | {meta.get('total_seconds', '?')} s |",
         "",
     ]
@@ -532,6 +572,53 @@ def many_tenants_section(runs, meta):
     return lines
 
 
+def large_document_section(runs, meta):
+    large_runs = [run for scenario, _ in LARGE_DOCUMENT_SCENARIOS
+                  for run in runs if run["scenario"] == scenario]
+    if not large_runs:
+        return []
+    lines = [
+        "## Large documents",
+        "",
+        "`bench/large_document.sh`: one UploadDocument and one "
+        "DownloadDocument of a random file with `//tools:document_transfer`, "
+        "1 MiB per message, on a server with `--synchronous=FULL` (the "
+        "default) and a data directory on disk. The server's VmHWM is reset "
+        "between the two, so each peak is that transfer's own; the client's "
+        "is its VmHWM at the end. MB = 10^6 bytes.",
+        "",
+    ]
+    if "large_document_date" in meta:
+        commit = meta.get("large_document_commit", "unknown")
+        if meta.get("large_document_dirty"):
+            commit += " with uncommitted changes"
+        lines += [
+            f"Measured apart from the other runs on "
+            f"{meta['large_document_date']} at commit {commit}, load average "
+            f"{meta.get('large_document_load_average', '?')} before, in "
+            f"{meta.get('large_document_seconds', '?')} s without the build.",
+            "",
+        ]
+    lines += [
+        "| transfer | size MiB | seconds | MiB/s | server VmHWM MB | "
+        "server VmRSS MB at the end | client VmHWM MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    titles = dict(LARGE_DOCUMENT_SCENARIOS)
+    for run in large_runs:
+        result = run["result"]
+        resources = run["server_resources"]
+        lines.append(
+            f"| {titles[run['scenario']]} | "
+            f"{result['size_bytes'] / (1 << 20):.0f} | "
+            f"{result['seconds']:.2f} | {number(result['mib_per_second'])} | "
+            f"{megabytes_from_kib(resources['vm_hwm_kib']):.0f} | "
+            f"{megabytes_from_kib(resources['vm_rss_kib']):.0f} | "
+            f"{megabytes_from_kib(result['peak_rss_kib']):.0f} |")
+    lines.append("")
+    return lines
+
+
 def server_options_section(readme_path):
     """Return the server options section of the existing README, or the
     placeholder, so that text written there survives a new run."""
@@ -553,6 +640,7 @@ def write_readme(path, runs, meta, targets):
     lines += sweep_section(runs)
     lines += raw_section(runs)
     lines += many_tenants_section(runs, meta)
+    lines += large_document_section(runs, meta)
     lines += server_options_section(path)
     text = "\n".join(lines).rstrip("\n") + "\n"
     with open(path, "w") as readme:
@@ -636,10 +724,9 @@ unset multiplot
                  f"{completed.stderr.strip()}")
 
 
-def command_finish(args):
-    runs = load_runs(args.runs)
+def parse_meta(items):
     meta = {}
-    for item in args.meta:
+    for item in items:
         key, separator, value = item.partition("=")
         if not separator:
             fail(f"--meta takes KEY=VALUE, not '{item}'")
@@ -651,6 +738,10 @@ def command_finish(args):
             meta[key] = value == "true"
         else:
             meta[key] = value
+    return meta
+
+
+def write_results(args, runs, meta):
     targets = compute_targets(runs, meta)
     results = {"meta": meta, "targets": targets, "runs": runs}
     with open(args.results, "w") as results_file:
@@ -660,6 +751,28 @@ def command_finish(args):
     write_readme(args.readme, runs, meta, targets)
     for target in targets:
         print(f"{target['verdict']:>12}  {target['target']}: {target['measured']}")
+
+
+def command_finish(args):
+    write_results(args, load_runs(args.runs), parse_meta(args.meta))
+
+
+def command_merge(args):
+    """Replace the large document runs and their metadata in results.json,
+    which a full run of run.sh wrote, and write everything again."""
+    try:
+        with open(args.results) as results_file:
+            previous = json.load(results_file)
+    except (OSError, ValueError) as error:
+        fail(f"failed to read {args.results}, which bench/run.sh writes: "
+             f"{error}")
+    large = {scenario for scenario, _ in LARGE_DOCUMENT_SCENARIOS}
+    runs = [run for run in previous["runs"] if run["scenario"] not in large]
+    runs += load_runs(args.runs)
+    meta = {key: value for key, value in previous["meta"].items()
+            if not key.startswith("large_document_")}
+    meta.update(parse_meta(args.meta))
+    write_results(args, runs, meta)
 
 
 def main():
@@ -700,11 +813,24 @@ def main():
     finish.add_argument("--meta", action="append", default=[],
                         help="KEY=VALUE about the machine and the run")
 
+    merge = subcommands.add_parser(
+        "merge", help="replace the large document runs of results.json")
+    merge.add_argument("--runs", required=True,
+                       help="the runs file of bench/large_document.sh")
+    merge.add_argument("--results", required=True,
+                       help="results.json to read and write")
+    merge.add_argument("--readme", required=True, help="README.md to rewrite")
+    merge.add_argument("--svg", required=True, help="SVG plot to write")
+    merge.add_argument("--meta", action="append", default=[],
+                       help="KEY=VALUE about the large document run")
+
     args = parser.parse_args()
     if args.command == "record":
         command_record(args)
     elif args.command == "create-calls":
         command_create_calls(args)
+    elif args.command == "merge":
+        command_merge(args)
     else:
         command_finish(args)
 

@@ -51,6 +51,15 @@ def raw_result(synchronous, inserts_per_second, busy_cpu=False):
     return result
 
 
+def transfer_result(command, seconds, peak_rss_kib):
+    size = 256 << 20
+    return {"tool": "document_transfer", "command": command,
+            "name": "tenants/bench-00000/documents/01hx", "size_bytes": size,
+            "sha256": "ab" * 32, "seconds": seconds,
+            "mib_per_second": size / (1 << 20) / seconds,
+            "peak_rss_kib": peak_rss_kib}
+
+
 class ReportTest(unittest.TestCase):
 
     def setUp(self):
@@ -181,6 +190,65 @@ class ReportTest(unittest.TestCase):
         self.assertIn("(results/concurrency.svg)", text)
         with open(svg_path) as svg:
             self.assertIn("<svg", svg.read())
+
+    def test_large_document_targets_and_merge(self):
+        self.record_all()
+        self.record("large_document_upload",
+                    transfer_result("upload", 2.0, 20000),
+                    resources="60000 70000 30")
+        self.record("large_document_download",
+                    transfer_result("download", 0.5, 30000),
+                    resources="200000 250000 30")
+        readme_path = os.path.join(self.directory.name, "README.md")
+        _, results, svg_path = self.finish(readme_path)
+        verdicts = {target["target"]: target["verdict"]
+                    for target in results["targets"]}
+        # 70000 KiB is 72 MB and 250000 KiB is 256 MB.
+        self.assertEqual(verdicts["Server peak RSS (VmHWM) during a large "
+                                  "UploadDocument"], "MET")
+        self.assertEqual(verdicts["Server peak RSS (VmHWM) during a large "
+                                  "DownloadDocument"], "NOT MET")
+        with open(readme_path) as readme:
+            text = readme.read()
+        self.assertIn("## Large documents", text)
+        self.assertIn("| UploadDocument | 256 | 2.00 | 128.0 | 72 | 61 | 20 |",
+                      text)
+
+        # merge replaces the two large document runs and keeps the others.
+        new_runs = os.path.join(self.directory.name, "large.jsonl")
+        self.runs_path, old_runs = new_runs, self.runs_path
+        open(new_runs, "w").close()
+        self.record("large_document_upload",
+                    transfer_result("upload", 4.0, 20000),
+                    resources="60000 70000 30")
+        self.record("large_document_download",
+                    transfer_result("download", 1.0, 30000),
+                    resources="60000 80000 30")
+        results_path = os.path.join(self.directory.name, "results.json")
+        self.report("merge", f"--runs={new_runs}", f"--results={results_path}",
+                    f"--readme={readme_path}", f"--svg={svg_path}",
+                    "--meta=large_document_date=2026-12-04T00:00:00Z",
+                    "--meta=large_document_dirty=true",
+                    "--meta=large_document_seconds=12.5")
+        self.runs_path = old_runs
+        with open(results_path) as results_file:
+            merged = json.load(results_file)
+        self.assertEqual(len(merged["runs"]), 14)
+        uploads = [run for run in merged["runs"]
+                   if run["scenario"] == "large_document_upload"]
+        self.assertEqual(len(uploads), 1)
+        self.assertEqual(uploads[0]["result"]["seconds"], 4.0)
+        self.assertEqual(merged["meta"]["tenant_cache_size"], 64)
+        self.assertEqual(merged["meta"]["large_document_seconds"], 12.5)
+        verdicts = {target["target"]: target["verdict"]
+                    for target in merged["targets"]}
+        self.assertEqual(verdicts["Server peak RSS (VmHWM) during a large "
+                                  "DownloadDocument"], "MET")
+        with open(readme_path) as readme:
+            text = readme.read()
+        self.assertIn("Measured apart from the other runs on "
+                      "2026-12-04T00:00:00Z", text)
+        self.assertIn("with uncommitted changes", text)
 
     def test_create_calls(self):
         self.record("raw_sqlite", raw_result("NORMAL", 1500.0), "raw_sqlite", "NORMAL")

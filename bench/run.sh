@@ -29,6 +29,9 @@
 #   BENCH_FRESH_DATA=1    prepare the many-tenant data set again
 #   BENCH_KEEP_WORK=1     keep the work directory (server logs, the JSON
 #                         of each run) instead of deleting it on exit
+#   BENCH_LARGE_DOCUMENT_MIB  size of the large document that
+#                         bench/large_document.sh uploads and downloads
+#                         [256]
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -73,7 +76,7 @@ tenant_cache_size=64
 command_line="bash bench/run.sh"
 for name in BENCH_SECONDS BENCH_WARMUP_SECONDS BENCH_CONCURRENCY \
   BENCH_CONNECTIONS BENCH_PROFILES BENCH_MANY_TENANTS BENCH_MANY_PROFILES \
-  BENCH_FRESH_DATA; do
+  BENCH_FRESH_DATA BENCH_LARGE_DOCUMENT_MIB; do
   if [[ -n "${!name:-}" ]]; then
     command_line="$name=$(printf '%q' "${!name}") $command_line"
   fi
@@ -97,13 +100,14 @@ bazel_bench=(bazel "--output_base=$cache_dir/bazel" --max_idle_secs=60)
 phase_start=$EPOCHREALTIME
 "${bazel_bench[@]}" build -c opt --symlink_prefix=/ \
   //services:tenantry_server //tools/loadgen:loadgen //bench:all \
-  //tools:tenantctl
+  //tools:tenantctl //tools:document_transfer
 build_seconds="$(seconds_since "$phase_start")"
 bin="$("${bazel_bench[@]}" info -c opt bazel-bin)"
 tenantry_server="$bin/services/tenantry_server"
 empty_server="$bin/bench/empty_server"
 loadgen="$bin/tools/loadgen/loadgen"
 raw_sqlite="$bin/bench/raw_sqlite"
+document_transfer="$bin/tools/document_transfer"
 
 # ---------------------------------------------------------------- setup
 mkdir -p "$cache_dir/work"
@@ -350,6 +354,15 @@ stop_server
 rm -rf "$work/single"
 single_seconds="$(seconds_since "$phase_start")"
 
+# ---------------------------------------------------------------- large documents
+# A 256 MiB upload and download on a server of its own; see the header of
+# bench/large_document.sh.
+phase_start=$EPOCHREALTIME
+bash bench/large_document.sh --server="$tenantry_server" \
+  --transfer="$document_transfer" --loadgen="$loadgen" --work="$work/large" \
+  --runs="$runs_file"
+large_document_seconds="$(seconds_since "$phase_start")"
+
 # ---------------------------------------------------------------- many tenants
 # The data set depends on its size and the schema, and the runs only read
 # it, so later runs reuse it.
@@ -422,6 +435,7 @@ mkdir -p bench/results
   --meta="empty_seconds=$empty_seconds" \
   --meta="single_seconds=$single_seconds" \
   --meta="many_seconds=$many_seconds" \
+  --meta="large_document_seconds=$large_document_seconds" \
   --meta="prepare_many_reused=$many_reused" \
   --meta="total_seconds=$(seconds_since "$script_start")"
 echo "bench/run.sh: done in $(seconds_since "$script_start") s; see bench/README.md"

@@ -1,19 +1,20 @@
 #include "services/document_service.h"
 
+#include <glog/logging.h>
+
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "services/document_fields.h"
 #include "services/etag.h"
 #include "services/field_violations.h"
 #include "services/list_filter.h"
 #include "services/pagination.h"
-#include "services/request_validator.h"
+#include "services/request_ids.h"
 #include "services/resource_names.h"
-#include "services/tenant_call.h"
-#include "services/timestamps.h"
 #include "services/update_mask.h"
 #include "storage/document_store.h"
 #include "storage/status_macros.h"
@@ -26,8 +27,6 @@ using storage::DocumentStore;
 using tenantry::v1::Document;
 using tenantry::v1::DocumentView;
 
-constexpr absl::string_view kDefaultContentType = "application/octet-stream";
-
 // A ListDocuments page ends before its encoded documents pass this many
 // bytes, so that responses stay under the 4 MiB that gRPC clients accept
 // by default. A single larger document still comes alone.
@@ -36,7 +35,7 @@ constexpr size_t kMaxListResponseBytes = 3 << 20;
 const UpdateMask::Fields& DocumentMaskFields() {
   static const auto* const fields = new UpdateMask::Fields{
       {"title", "content", "content_type", "owner"},
-      {"name", "size_bytes", "create_time", "update_time", "etag"}};
+      {"name", "size_bytes", "sha256", "create_time", "update_time", "etag"}};
   return *fields;
 }
 
@@ -47,52 +46,6 @@ std::vector<std::string> SetDocumentPaths(const Document& document) {
   if (!document.content_type().empty()) paths.push_back("content_type");
   if (!document.owner().empty()) paths.push_back("owner");
   return paths;
-}
-
-// Checks the selected fields; returns the owner's profile id if the
-// request sets one.
-absl::StatusOr<std::optional<std::string>> ValidateDocumentFields(
-    const Document& document,
-    const std::function<bool(absl::string_view)>& selected,
-    absl::string_view tenant_id, int64_t max_content_bytes) {
-  RequestValidator validator;
-  if (selected("title")) {
-    validator.Required("document.title", document.title());
-    validator.MaxLength("document.title", document.title(), kMaxTitleLength);
-  }
-  if (selected("content") &&
-      static_cast<int64_t>(document.content().size()) > max_content_bytes) {
-    validator.AddViolation(
-        "document.content",
-        absl::StrCat("is ", document.content().size(),
-                     " bytes; the server accepts at most ", max_content_bytes));
-  }
-  if (selected("content_type")) {
-    validator.MaxLength("document.content_type", document.content_type(),
-                        kMaxShortTextLength);
-    validator.MediaType("document.content_type", document.content_type());
-  }
-  TENANTRY_RETURN_IF_ERROR(validator.Finish());
-  if (!selected("owner") || document.owner().empty()) return std::nullopt;
-  TENANTRY_ASSIGN_OR_RETURN(
-      std::string owner_id,
-      ParseProfileName("document.owner", document.owner(), tenant_id));
-  return std::optional<std::string>(std::move(owner_id));
-}
-
-void DocumentToProto(absl::string_view tenant_id, const DocumentRecord& record,
-                     Document* document) {
-  document->set_name(DocumentName(tenant_id, record.id));
-  document->set_title(record.title);
-  document->set_content(record.content);
-  document->set_content_type(record.content_type);
-  if (record.owner_profile_id.has_value()) {
-    document->set_owner(ProfileName(tenant_id, *record.owner_profile_id));
-  }
-  document->set_size_bytes(record.size_bytes);
-  SetTimestamp(record.create_time, document->mutable_create_time());
-  SetTimestamp(record.update_time, document->mutable_update_time());
-  document->set_etag(EtagForRevision(record.revision));
 }
 
 // Returns whether a read with `view` includes content, or INVALID_ARGUMENT
@@ -110,12 +63,51 @@ absl::StatusOr<bool> IncludesContent(int view, bool default_with_content) {
 
 }  // namespace
 
+storage::DocumentStore DocumentServiceImpl::Store(
+    const TenantCall& call) const {
+  return DocumentStore(call.database, options_.content);
+}
+
+grpc::Status DocumentServiceImpl::ServeDocumentCall(
+    const grpc::ServerContext* context,
+    const std::function<absl::Status(const TenantCall&)>& handler) {
+  return ServeTenantCall(*contexts_, *tenants_, context,
+                         [&](const TenantCall& call) -> absl::Status {
+                           bool swept = false;
+                           {
+                             absl::MutexLock lock(&swept_mutex_);
+                             swept = swept_tenants_.contains(call.tenant_id);
+                           }
+                           if (!swept) RemoveAbandonedUploads(call);
+                           return handler(call);
+                         });
+}
+
+void DocumentServiceImpl::RemoveAbandonedUploads(const TenantCall& call) {
+  const absl::StatusOr<int> removed =
+      storage::RemoveAbandonedUploads(*call.database);
+  if (!removed.ok()) {
+    LOG(ERROR) << "failed to delete the unfinished uploads of earlier server "
+                  "processes in tenant "
+               << call.tenant_id
+               << "; the next call retries: " << removed.status();
+    return;
+  }
+  if (*removed > 0) {
+    LOG(WARNING) << "deleted " << *removed
+                 << " unfinished uploads of an earlier server process, with "
+                    "their chunks, in tenant "
+                 << call.tenant_id;
+  }
+  absl::MutexLock lock(&swept_mutex_);
+  swept_tenants_.insert(call.tenant_id);
+}
+
 grpc::Status DocumentServiceImpl::CreateDocument(
     grpc::ServerContext* context,
     const tenantry::v1::CreateDocumentRequest* request, Document* response) {
-  return ServeTenantCall(
-      *contexts_, *tenants_, context,
-      [&](const TenantCall& call) -> absl::Status {
+  return ServeDocumentCall(
+      context, [&](const TenantCall& call) -> absl::Status {
         // Validate.
         TENANTRY_RETURN_IF_ERROR(
             CheckParentTenant("parent", request->parent(), call.tenant_id));
@@ -124,21 +116,25 @@ grpc::Status DocumentServiceImpl::CreateDocument(
             std::optional<std::string> owner_id,
             ValidateDocumentFields(
                 document, [](absl::string_view) { return true; },
-                call.tenant_id, max_content_bytes_));
+                call.tenant_id, options_.max_content_bytes));
+        storage::CreateOptions create_options;
+        create_options.quota = call.context.tenant->quota;
+        TENANTRY_ASSIGN_OR_RETURN(
+            create_options.request_key,
+            RequestKeyFor("CreateDocument", *request, "request_id",
+                          request->request_id()));
 
-        // Insert; storage checks that the owner exists.
+        // Insert; storage checks the owner, the request id and the quota.
         DocumentRecord record;
         record.title = document.title();
         record.content = document.content();
-        record.content_type = document.content_type().empty()
-                                  ? std::string(kDefaultContentType)
-                                  : document.content_type();
+        record.content_type = ContentTypeOrDefault(document.content_type());
         record.owner_profile_id = std::move(owner_id);
         TENANTRY_ASSIGN_OR_RETURN(const DocumentRecord created,
-                                  DocumentStore(call.database).Create(record));
-        DocumentToProto(call.tenant_id, created, response);
+                                  Store(call).Create(record, create_options));
         // The caller has the content; echoing it would double the traffic
         // and could pass the client's receive limit after the write.
+        DocumentToProto(call.tenant_id, created, response);
         response->clear_content();
         return absl::OkStatus();
       });
@@ -147,18 +143,26 @@ grpc::Status DocumentServiceImpl::CreateDocument(
 grpc::Status DocumentServiceImpl::GetDocument(
     grpc::ServerContext* context,
     const tenantry::v1::GetDocumentRequest* request, Document* response) {
-  return ServeTenantCall(
-      *contexts_, *tenants_, context,
-      [&](const TenantCall& call) -> absl::Status {
+  return ServeDocumentCall(
+      context, [&](const TenantCall& call) -> absl::Status {
         TENANTRY_ASSIGN_OR_RETURN(
             const std::string id,
             ParseDocumentName("name", request->name(), call.tenant_id));
+        storage::ContentRead read;
         TENANTRY_ASSIGN_OR_RETURN(
-            const bool with_content,
+            read.with_content,
             IncludesContent(request->view(), /*default_with_content=*/true));
-        TENANTRY_ASSIGN_OR_RETURN(
-            const DocumentRecord document,
-            DocumentStore(call.database).Get(id, with_content));
+        read.max_bytes = options_.max_content_bytes;
+        TENANTRY_ASSIGN_OR_RETURN(const DocumentRecord document,
+                                  Store(call).Get(id, read));
+        if (read.with_content && document.size_bytes > read.max_bytes) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "document ", request->name(), " is ", document.size_bytes,
+              " bytes, more than the ", read.max_bytes,
+              " bytes (--max_document_bytes) that GetDocument returns; read "
+              "its content with DownloadDocument, or its other fields with "
+              "view BASIC"));
+        }
         DocumentToProto(call.tenant_id, document, response);
         return absl::OkStatus();
       });
@@ -168,9 +172,8 @@ grpc::Status DocumentServiceImpl::ListDocuments(
     grpc::ServerContext* context,
     const tenantry::v1::ListDocumentsRequest* request,
     tenantry::v1::ListDocumentsResponse* response) {
-  return ServeTenantCall(
-      *contexts_, *tenants_, context,
-      [&](const TenantCall& call) -> absl::Status {
+  return ServeDocumentCall(
+      context, [&](const TenantCall& call) -> absl::Status {
         // Validate.
         TENANTRY_RETURN_IF_ERROR(
             CheckParentTenant("parent", request->parent(), call.tenant_id));
@@ -183,9 +186,13 @@ grpc::Status DocumentServiceImpl::ListDocuments(
               owner_id,
               ParseProfileName("filter", condition->value, call.tenant_id));
         }
+        storage::ContentRead read;
         TENANTRY_ASSIGN_OR_RETURN(
-            const bool with_content,
+            read.with_content,
             IncludesContent(request->view(), /*default_with_content=*/false));
+        // Larger documents come without content; see the proto.
+        read.max_bytes = options_.max_content_bytes;
+        read.max_page_bytes = kMaxListResponseBytes;
         const std::string arguments =
             absl::StrCat("ListDocuments|", request->parent(), "|",
                          request->filter(), "|", request->view());
@@ -195,9 +202,8 @@ grpc::Status DocumentServiceImpl::ListDocuments(
                              arguments));
 
         // Load and respond; a page ends early at kMaxListResponseBytes.
-        TENANTRY_ASSIGN_OR_RETURN(
-            const storage::Page<DocumentRecord> documents,
-            DocumentStore(call.database).List(owner_id, page, with_content));
+        TENANTRY_ASSIGN_OR_RETURN(const storage::Page<DocumentRecord> documents,
+                                  Store(call).List(owner_id, page, read));
         bool has_more = documents.has_more;
         size_t response_bytes = 0;
         std::string last_id;
@@ -225,9 +231,8 @@ grpc::Status DocumentServiceImpl::ListDocuments(
 grpc::Status DocumentServiceImpl::UpdateDocument(
     grpc::ServerContext* context,
     const tenantry::v1::UpdateDocumentRequest* request, Document* response) {
-  return ServeTenantCall(
-      *contexts_, *tenants_, context,
-      [&](const TenantCall& call) -> absl::Status {
+  return ServeDocumentCall(
+      context, [&](const TenantCall& call) -> absl::Status {
         const Document& document = request->document();
         // Validate.
         TENANTRY_ASSIGN_OR_RETURN(
@@ -247,36 +252,40 @@ grpc::Status DocumentServiceImpl::UpdateDocument(
         TENANTRY_ASSIGN_OR_RETURN(
             const std::optional<std::string> owner_id,
             ValidateDocumentFields(document, selected, call.tenant_id,
-                                   max_content_bytes_));
+                                   options_.max_content_bytes));
         if (mask.empty()) {
           // Nothing to change: return the stored document with its etag
           // unchanged.
           TENANTRY_ASSIGN_OR_RETURN(
               const DocumentRecord current,
-              DocumentStore(call.database).Get(id, /*with_content=*/false));
+              Store(call).Get(id, /*with_content=*/false));
           TENANTRY_RETURN_IF_ERROR(
               CheckEtag(etag, current.revision, document.name()));
           DocumentToProto(call.tenant_id, current, response);
           return absl::OkStatus();
         }
 
-        // Apply the masked fields to the stored document.
+        // Apply the masked fields to the stored document. New content,
+        // which fits a unary request, replaces the old whatever its size
+        // and is stored inline or in chunks by its own size.
+        std::optional<std::string> new_content;
+        if (selected("content")) new_content = document.content();
         TENANTRY_ASSIGN_OR_RETURN(
             const DocumentRecord updated,
-            DocumentStore(call.database)
-                .Update(id, [&](DocumentRecord& record) -> absl::Status {
+            Store(call).Update(
+                id,
+                [&](DocumentRecord& record) -> absl::Status {
                   TENANTRY_RETURN_IF_ERROR(
                       CheckEtag(etag, record.revision, document.name()));
                   if (selected("title")) record.title = document.title();
-                  if (selected("content")) record.content = document.content();
                   if (selected("content_type")) {
-                    record.content_type = document.content_type().empty()
-                                              ? std::string(kDefaultContentType)
-                                              : document.content_type();
+                    record.content_type =
+                        ContentTypeOrDefault(document.content_type());
                   }
                   if (selected("owner")) record.owner_profile_id = owner_id;
                   return absl::OkStatus();
-                }));
+                },
+                new_content));
         DocumentToProto(call.tenant_id, updated, response);
         response->clear_content();
         return absl::OkStatus();
@@ -287,15 +296,14 @@ grpc::Status DocumentServiceImpl::DeleteDocument(
     grpc::ServerContext* context,
     const tenantry::v1::DeleteDocumentRequest* request,
     google::protobuf::Empty* response) {
-  return ServeTenantCall(
-      *contexts_, *tenants_, context,
-      [&](const TenantCall& call) -> absl::Status {
+  return ServeDocumentCall(
+      context, [&](const TenantCall& call) -> absl::Status {
         TENANTRY_ASSIGN_OR_RETURN(
             const std::string id,
             ParseDocumentName("name", request->name(), call.tenant_id));
         TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
                                   ParseEtag("etag", request->etag()));
-        return DocumentStore(call.database).Delete(id, etag);
+        return Store(call).Delete(id, etag);
       });
 }
 

@@ -1,8 +1,11 @@
 #include "services/grpc_status.h"
 
+#include <optional>
 #include <string>
 
+#include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "storage/tenant_usage.h"
 
 namespace tenantry::services {
 
@@ -19,10 +22,22 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   google::rpc::Status details;
   status.ForEachPayload(
       [&details](absl::string_view type_url, const absl::Cord& payload) {
+        // Storage describes a passed quota without protos; the client gets
+        // it as the standard google.rpc.QuotaFailure.
+        if (type_url == storage::kQuotaViolationPayloadKey) return;
         google::protobuf::Any* any = details.add_details();
         any->set_type_url(std::string(type_url));
         any->set_value(std::string(payload));
       });
+  if (const std::optional<storage::QuotaViolation> violation =
+          storage::GetQuotaViolation(status)) {
+    google::rpc::QuotaFailure quota_failure;
+    google::rpc::QuotaFailure::Violation* detail =
+        quota_failure.add_violations();
+    detail->set_subject(violation->subject);
+    detail->set_description(violation->description);
+    details.add_details()->PackFrom(quota_failure);
+  }
   if (details.details_size() == 0) return grpc::Status(code, message);
   details.set_code(status.raw_code());
   details.set_message(message);

@@ -10,6 +10,7 @@
 #include "services/list_filter.h"
 #include "services/pagination.h"
 #include "services/profile_fields.h"
+#include "services/request_ids.h"
 #include "services/request_validator.h"
 #include "services/resource_names.h"
 #include "services/tenant_call.h"
@@ -79,6 +80,12 @@ grpc::Status ProfileServiceImpl::CreateProfile(
         RequestValidator validator;
         ValidateProfileFields(profile, SelectAllFields, validator);
         TENANTRY_RETURN_IF_ERROR(validator.Finish());
+        storage::CreateOptions options;
+        TENANTRY_ASSIGN_OR_RETURN(
+            options.request_key,
+            RequestKeyFor("CreateProfile", *request, "request_id",
+                          request->request_id()));
+        options.quota = call.context.tenant->quota;
         ProfileRecord record;
         record.user_id = user_id;
         TENANTRY_RETURN_IF_ERROR(
@@ -89,8 +96,9 @@ grpc::Status ProfileServiceImpl::CreateProfile(
             tenants_->shared_store()->GetUser(user_id).status());
 
         // Insert; the UNIQUE constraint on user_id rejects a second profile.
-        TENANTRY_ASSIGN_OR_RETURN(const ProfileRecord created,
-                                  ProfileStore(call.database).Create(record));
+        TENANTRY_ASSIGN_OR_RETURN(
+            const ProfileRecord created,
+            ProfileStore(call.database).Create(record, options));
         ProfileToProto(call.tenant_id, created, response);
         return absl::OkStatus();
       });
@@ -250,10 +258,16 @@ grpc::Status ProfileServiceImpl::CreatePost(
         RequestValidator validator;
         ValidatePost(request->post(), validator);
         TENANTRY_RETURN_IF_ERROR(validator.Finish());
+        storage::CreateOptions options;
+        TENANTRY_ASSIGN_OR_RETURN(
+            options.request_key,
+            RequestKeyFor("CreatePost", *request, "request_id",
+                          request->request_id()));
         TENANTRY_ASSIGN_OR_RETURN(
             const PostRecord created,
             ProfileStore(call.database)
-                .CreatePost(PostFromProto(request->post(), profile_id)));
+                .CreatePost(PostFromProto(request->post(), profile_id),
+                            options));
         PostToProto(call.tenant_id, created, response);
         return absl::OkStatus();
       });

@@ -131,6 +131,24 @@ absl::StatusOr<std::string> ParseTenantName(absl::string_view field,
   return ids[0];
 }
 
+std::string TenantUsageName(absl::string_view tenant_id) {
+  return absl::StrCat("tenants/", tenant_id, "/usage");
+}
+
+absl::StatusOr<std::string> ParseTenantUsageName(absl::string_view field,
+                                                 absl::string_view name) {
+  constexpr absl::string_view kPattern = "tenants/{tenant}/usage";
+  // A singleton resource: `usage` has no id, so SplitName's pairs of
+  // collection and id do not fit.
+  const std::vector<absl::string_view> segments = absl::StrSplit(name, '/');
+  if (segments.size() != 3 || segments[0] != "tenants" || segments[1].empty() ||
+      segments[2] != "usage") {
+    return MalformedName(field, name, kPattern);
+  }
+  TENANTRY_RETURN_IF_ERROR(CheckTenantId(field, name, segments[1]));
+  return std::string(segments[1]);
+}
+
 absl::StatusOr<std::string> ParseUserName(absl::string_view field,
                                           absl::string_view name) {
   TENANTRY_ASSIGN_OR_RETURN(std::vector<std::string> ids,

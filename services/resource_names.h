@@ -27,6 +27,11 @@ std::string ApiKeyName(absl::string_view tenant_id, absl::string_view key_id);
 absl::StatusOr<std::string> ParseTenantName(absl::string_view field,
                                             absl::string_view name);
 
+// `tenants/{tenant}/usage` → tenant id.
+std::string TenantUsageName(absl::string_view tenant_id);
+absl::StatusOr<std::string> ParseTenantUsageName(absl::string_view field,
+                                                 absl::string_view name);
+
 // `users/{user}` → user id.
 absl::StatusOr<std::string> ParseUserName(absl::string_view field,
                                           absl::string_view name);

@@ -7,12 +7,17 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "services/api_keys.h"
 #include "services/document_service.h"
 #include "services/health_service.h"
+#include "services/metrics.h"
+#include "services/metrics_calls.h"
+#include "services/metrics_http.h"
 #include "services/profile_service.h"
 #include "services/request_context.h"
 #include "services/tenant_call_stats.h"
@@ -43,6 +48,14 @@ struct ServerOptions {
   // for the other fields within the 4 MiB that gRPC clients receive by
   // default.
   int64_t max_document_bytes = (4 << 20) - (64 << 10);
+  // Document content of at most this many bytes is stored in the
+  // documents row; larger content in chunks of `document_chunk_bytes`.
+  int64_t document_inline_max_bytes = 256 << 10;
+  // The chunk size of stored content, of DownloadDocument messages and the
+  // largest chunk of an UploadDocument message.
+  int64_t document_chunk_bytes = 1 << 20;
+  // The largest document that UploadDocument accepts, in bytes.
+  int64_t max_upload_bytes = int64_t{1} << 30;
   // Whether to apply pending shared migrations at start; if false, a
   // shared store that is behind stops the start.
   bool migrate_shared_on_start = true;
@@ -64,11 +77,24 @@ struct ServerOptions {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   // Largest request message accepted, in bytes; 0 means twice
-  // `max_document_bytes` plus 1 MiB.
+  // `max_document_bytes`, or `document_chunk_bytes` if that is larger,
+  // plus 1 MiB.
   int64_t max_request_bytes = 0;
   // Serve every call without a key. Without it, a server with no admin key
   // refuses to start. For development only.
   bool allow_unauthenticated = false;
+  // host:port to serve Prometheus metrics on at GET /metrics, over plain
+  // HTTP; port 0 picks a free port. Empty turns the endpoint off.
+  std::string metrics_listen_address;
+  // Tenants with series of their own at /metrics: the ones with the most
+  // calls in the last hour.
+  size_t metrics_top_tenants = 20;
+  // How long a soft-deleted tenant and a create's request_id are kept
+  // before the purge removes them. Must be positive.
+  absl::Duration tenant_retention = storage::TenantRegistry::kDefaultRetention;
+  // How often the purge sweep runs, first right after the start; zero
+  // turns it off.
+  absl::Duration purge_interval = absl::Hours(1);
 };
 
 // The Tenantry gRPC server with all four services, health checking and
@@ -84,6 +110,11 @@ class TenantryServer {
 
   // The port the server listens on.
   int port() const { return port_; }
+
+  // The port of the metrics endpoint, or 0 if it is off.
+  int metrics_port() const {
+    return metrics_http_ != nullptr ? metrics_http_->port() : 0;
+  }
 
   // Rejects new calls with UNAVAILABLE, marks health NOT_SERVING, waits up
   // to `grace` for calls in flight, then stops gRPC and cancels the calls
@@ -101,6 +132,18 @@ class TenantryServer {
   // Creates the authenticator, or logs that authentication is off.
   absl::Status SetUpAuthentication(const ServerOptions& options);
 
+  // Creates the metrics registry and starts the metrics endpoint, if
+  // options.metrics_listen_address is set.
+  absl::Status StartMetrics(const ServerOptions& options);
+
+  // Runs a purge round every `interval` until stop_purge_ is notified.
+  void RunPurgeSweep(absl::Duration interval);
+  // Purges the soft-deleted tenants that are due and logs what it did.
+  void PurgeOnce();
+  // Ends the purge sweep and waits for it; a round in progress stops
+  // before its next tenant. Safe to call more than once.
+  void StopPurgeSweep();
+
   std::unique_ptr<storage::SharedStore> shared_store_;
   std::unique_ptr<storage::TenantCache> cache_;
   std::unique_ptr<storage::TenantRegistry> tenants_;
@@ -116,6 +159,14 @@ class TenantryServer {
   std::unique_ptr<grpc::Server> server_;
   CallTracker calls_;
   int port_ = 0;
+  // Null while the metrics endpoint is off. Declared after what the
+  // metrics read, so that the endpoint stops first.
+  std::unique_ptr<MetricsRegistry> metrics_;
+  std::unique_ptr<CallMetrics> call_metrics_;
+  std::unique_ptr<MetricsHttpServer> metrics_http_;
+  // The purge sweep thread, if --purge_interval is not zero.
+  std::thread purge_thread_;
+  absl::Notification stop_purge_;
 };
 
 }  // namespace tenantry::services

@@ -45,6 +45,18 @@ ABSL_FLAG(int64_t, max_document_bytes, (4 << 20) - (64 << 10),
           "Largest document content accepted, in bytes. The default keeps a "
           "GetDocument response within the 4 MiB that gRPC clients accept "
           "by default; raise the clients' limit with this one.");
+ABSL_FLAG(int64_t, document_inline_max_bytes, 256 << 10,
+          "Document content of at most this many bytes is stored in the "
+          "document's row; larger content is stored in chunks of "
+          "--document_chunk_bytes, so that reading or writing it holds one "
+          "chunk in memory at a time. From 0 to 64 MiB.");
+ABSL_FLAG(int64_t, document_chunk_bytes, 1 << 20,
+          "Chunk size of stored document content and of DownloadDocument "
+          "messages, in bytes, and the largest chunk an UploadDocument "
+          "message may carry. From 1 KiB to 64 MiB, and at least 64 KiB "
+          "below --max_request_bytes.");
+ABSL_FLAG(int64_t, max_upload_bytes, int64_t{1} << 30,
+          "Largest document content that UploadDocument accepts, in bytes.");
 ABSL_FLAG(bool, migrate_shared, true,
           "Apply pending shared-store migrations at start. If false, the "
           "server refuses to start on a shared store that is behind.");
@@ -81,12 +93,31 @@ ABSL_FLAG(std::string, tls_cert_file, "",
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
 ABSL_FLAG(int64_t, max_request_bytes, 0,
           "Largest request message accepted, in bytes; a larger one fails "
-          "with RESOURCE_EXHAUSTED. 0 means twice --max_document_bytes plus "
-          "1 MiB, so that an oversized document gets a message that names "
-          "the field.");
+          "with RESOURCE_EXHAUSTED. 0 means twice --max_document_bytes (or "
+          "--document_chunk_bytes if that is larger) plus 1 MiB, so that an "
+          "oversized document or chunk gets a message that names the "
+          "field.");
+ABSL_FLAG(absl::Duration, tenant_retention, absl::Hours(168),
+          "How long DeleteTenant keeps a deleted tenant and its data before "
+          "the purge removes them, for example 168h; UndeleteTenant restores "
+          "the tenant until then. Request ids of CreateTenant and CreateUser "
+          "are kept this long too. Must be positive.");
+ABSL_FLAG(absl::Duration, purge_interval, absl::Hours(1),
+          "How often the server purges deleted tenants whose retention has "
+          "passed and request ids older than --tenant_retention, for example "
+          "1h; the first round runs at start. 0 turns the sweep off, leaving "
+          "purges to `tenantctl purge`.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGINT or SIGTERM, how long calls in flight may run before "
           "they are cancelled, for example 10s. 0s cancels them at once.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Address to serve Prometheus metrics on, as host:port, for example "
+          "127.0.0.1:9464: GET /metrics returns the text format 0.0.4 over "
+          "plain HTTP, without authentication. Port 0 picks a free port. "
+          "Empty (the default) turns the endpoint off.");
+ABSL_FLAG(int, metrics_top_tenants, 20,
+          "How many tenants get series of their own at /metrics: the ones "
+          "with the most calls in the last hour, from 0 to 1000.");
 
 namespace tenantry::services {
 namespace {
@@ -216,6 +247,27 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
                      "127.0.0.1:50051 or [::1]:50051"));
   }
 
+  options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
+  if (!options.metrics_listen_address.empty()) {
+    const std::string metrics_problem =
+        ListenAddressProblem(options.metrics_listen_address);
+    if (!metrics_problem.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--metrics_listen=", options.metrics_listen_address,
+          " is invalid because ", metrics_problem,
+          ". Use host:port with a port from 0 to 65535, for example "
+          "127.0.0.1:9464, or leave it empty to turn the metrics endpoint "
+          "off"));
+    }
+  }
+  const int metrics_top_tenants = absl::GetFlag(FLAGS_metrics_top_tenants);
+  if (metrics_top_tenants < 0 || metrics_top_tenants > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics_top_tenants=", metrics_top_tenants,
+                     " must be between 0 and 1000"));
+  }
+  options.metrics_top_tenants = static_cast<size_t>(metrics_top_tenants);
+
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.shared_db_url = absl::GetFlag(FLAGS_shared_db);
   const int cache_size = absl::GetFlag(FLAGS_tenant_cache_size);
@@ -244,6 +296,11 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
         absl::StrCat("--max_document_bytes=", options.max_document_bytes,
                      " must be between 0 and ", kMaxDocumentBytesLimit));
   }
+  // TenantryServer::Start checks the ranges of these three.
+  options.document_inline_max_bytes =
+      absl::GetFlag(FLAGS_document_inline_max_bytes);
+  options.document_chunk_bytes = absl::GetFlag(FLAGS_document_chunk_bytes);
+  options.max_upload_bytes = absl::GetFlag(FLAGS_max_upload_bytes);
   options.migrate_shared_on_start = absl::GetFlag(FLAGS_migrate_shared);
   options.access_log = absl::GetFlag(FLAGS_access_log);
   options.sync_server_queues = absl::GetFlag(FLAGS_grpc_sync_queues);
@@ -284,6 +341,19 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
         absl::StrCat("--shutdown_grace=", absl::FormatDuration(shutdown_grace),
                      " must not be negative. Use 0s to cancel the calls in "
                      "flight at once"));
+  }
+
+  options.tenant_retention = absl::GetFlag(FLAGS_tenant_retention);
+  if (options.tenant_retention <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tenant_retention=", absl::FormatDuration(options.tenant_retention),
+        " must be positive, for example 168h for a week"));
+  }
+  options.purge_interval = absl::GetFlag(FLAGS_purge_interval);
+  if (options.purge_interval < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--purge_interval=", absl::FormatDuration(options.purge_interval),
+        " must not be negative. Use 0 to turn the purge sweep off"));
   }
 
   if (options.data_dir.empty()) {

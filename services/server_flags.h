@@ -15,6 +15,9 @@ ABSL_DECLARE_FLAG(int, shared_db_pool_size);
 ABSL_DECLARE_FLAG(int, tenant_cache_size);
 ABSL_DECLARE_FLAG(int, tenant_page_cache_kib);
 ABSL_DECLARE_FLAG(int64_t, max_document_bytes);
+ABSL_DECLARE_FLAG(int64_t, document_inline_max_bytes);
+ABSL_DECLARE_FLAG(int64_t, document_chunk_bytes);
+ABSL_DECLARE_FLAG(int64_t, max_upload_bytes);
 ABSL_DECLARE_FLAG(bool, migrate_shared);
 ABSL_DECLARE_FLAG(bool, access_log);
 ABSL_DECLARE_FLAG(int, grpc_sync_queues);
@@ -26,7 +29,11 @@ ABSL_DECLARE_FLAG(std::string, admin_key_file);
 ABSL_DECLARE_FLAG(std::string, tls_cert_file);
 ABSL_DECLARE_FLAG(std::string, tls_key_file);
 ABSL_DECLARE_FLAG(int64_t, max_request_bytes);
+ABSL_DECLARE_FLAG(absl::Duration, tenant_retention);
+ABSL_DECLARE_FLAG(absl::Duration, purge_interval);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
+ABSL_DECLARE_FLAG(std::string, metrics_listen);
+ABSL_DECLARE_FLAG(int, metrics_top_tenants);
 
 namespace tenantry::services {
 

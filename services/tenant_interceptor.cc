@@ -75,7 +75,8 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
                     storage::TenantRegistry* tenants,
                     RequestContextRegistry* contexts,
                     ApiKeyAuthenticator* authenticator, CallTracker* calls,
-                    bool access_log)
+                    bool access_log, TenantCallStats* call_stats,
+                    CallMetrics* call_metrics)
       : info_(info),
         // Copied now: when gRPC destroys this interceptor at the end of the
         // call, the method name that `info` points to may be freed. For a
@@ -87,19 +88,29 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
         authenticator_(authenticator),
         calls_(calls),
         access_log_(access_log),
+        call_stats_(call_stats),
+        call_metrics_(call_metrics),
         start_(absl::Now()) {}
 
   ~TenantInterceptor() override {
     contexts_->Remove(call_);
     if (counted_) calls_->in_flight.fetch_sub(1);
+    const absl::Time end = absl::Now();
+    if (call_metrics_ != nullptr) {
+      call_metrics_->Record(
+          method_, static_cast<grpc::StatusCode>(status_code_), end - start_);
+    }
+    if (call_stats_ != nullptr && tenant_resolved_) {
+      call_stats_->Record(tenant_id_, status_code_ == grpc::StatusCode::OK,
+                          end);
+    }
     if (access_log_) {
       LOG(INFO) << "call method=" << method_
                 << " tenant=" << (tenant_id_.empty() ? "-" : tenant_id_)
                 << " code="
                 << absl::StatusCodeToString(
                        static_cast<absl::StatusCode>(status_code_))
-                << " latency_us="
-                << absl::ToInt64Microseconds(absl::Now() - start_);
+                << " latency_us=" << absl::ToInt64Microseconds(end - start_);
     }
   }
 
@@ -123,6 +134,13 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
         methods->ModifySendStatus(status);
       }
       status_code_ = status.error_code();
+      // The client's own deadline timer has fired by now, so it reports
+      // DEADLINE_EXCEEDED whatever the server sends.
+      if (deadline_ != absl::InfiniteFuture() &&
+          status_code_ != grpc::StatusCode::DEADLINE_EXCEEDED &&
+          absl::Now() >= deadline_) {
+        status_code_ = grpc::StatusCode::DEADLINE_EXCEEDED;
+      }
       // Errors of the server itself, not of the request, need a look from
       // an operator whether or not access logging is on.
       if (status_code_ == grpc::StatusCode::INTERNAL ||
@@ -142,6 +160,7 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
     auto context = std::make_shared<RequestContext>();
     context->method = method_;
     context->deadline = DeadlineOf(*info_->server_context());
+    deadline_ = context->deadline;
     context->tenant_scoped = IsTenantScopedMethod(context->method);
     absl::StatusOr<Caller> caller = Caller{true, ""};
     const bool api_method =
@@ -187,6 +206,7 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
               ? absl::StatusOr<storage::TenantRecord>(context->auth_status)
               : tenants_->ResolveServable(*tenant_id);
       if (tenant.ok()) {
+        tenant_resolved_ = true;
         tenant_id_ = tenant->id;
         context->tenant = *std::move(tenant);
       } else {
@@ -206,8 +226,15 @@ class TenantInterceptor : public grpc::experimental::Interceptor {
   ApiKeyAuthenticator* const authenticator_;
   CallTracker* const calls_;
   const bool access_log_;
+  TenantCallStats* const call_stats_;
+  CallMetrics* const call_metrics_;
   const absl::Time start_;
+  // The call's deadline, set with its context.
+  absl::Time deadline_ = absl::InfiniteFuture();
   std::string tenant_id_;
+  // Whether tenant_id_ names a registered tenant that the call may use,
+  // rather than what an unresolved call sent.
+  bool tenant_resolved_ = false;
   // Whether this call is in CallTracker::in_flight.
   bool counted_ = false;
   int status_code_ = grpc::StatusCode::UNKNOWN;
@@ -226,7 +253,7 @@ grpc::experimental::Interceptor*
 TenantInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
   return new TenantInterceptor(info, tenants_, contexts_, authenticator_,
-                               calls_, access_log_);
+                               calls_, access_log_, call_stats_, call_metrics_);
 }
 
 }  // namespace tenantry::services

@@ -5,7 +5,9 @@
 
 #include "absl/strings/string_view.h"
 #include "services/api_keys.h"
+#include "services/metrics_calls.h"
 #include "services/request_context.h"
+#include "services/tenant_call_stats.h"
 #include "storage/tenant_registry.h"
 
 namespace tenantry::services {
@@ -23,24 +25,30 @@ bool IsTenantScopedMethod(absl::string_view method);
 // methods it checks the API key, unless authentication is off; health
 // checks and reflection need no key. For tenant-scoped methods it then
 // reads `x-tenant-id` and resolves the tenant through the registry. When the
-// call ends it removes the context and, if enabled, writes one access-log line
-// with method, tenant, status code and latency. Thread-safe.
+// call ends it removes the context, records the call in the call metrics and,
+// for a resolved tenant, in the tenant's call stats, and, if enabled, writes
+// one access-log line with method, tenant, status code and latency.
+// Thread-safe.
 class TenantInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   // The pointers must outlive the server. A null `authenticator` turns
   // authentication off. `calls` counts the tenantry.v1 calls in flight;
   // once it is stopping, new ones get UNAVAILABLE before their handler
-  // runs.
+  // runs. A null `call_stats` or `call_metrics` records nothing there.
   TenantInterceptorFactory(storage::TenantRegistry* tenants,
                            RequestContextRegistry* contexts,
                            ApiKeyAuthenticator* authenticator,
-                           CallTracker* calls, bool access_log)
+                           CallTracker* calls, bool access_log,
+                           TenantCallStats* call_stats = nullptr,
+                           CallMetrics* call_metrics = nullptr)
       : tenants_(tenants),
         contexts_(contexts),
         authenticator_(authenticator),
         calls_(calls),
-        access_log_(access_log) {}
+        access_log_(access_log),
+        call_stats_(call_stats),
+        call_metrics_(call_metrics) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
@@ -51,6 +59,8 @@ class TenantInterceptorFactory
   ApiKeyAuthenticator* const authenticator_;
   CallTracker* const calls_;
   const bool access_log_;
+  TenantCallStats* const call_stats_;
+  CallMetrics* const call_metrics_;
 };
 
 }  // namespace tenantry::services

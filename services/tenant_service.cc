@@ -9,6 +9,7 @@
 #include "services/etag.h"
 #include "services/grpc_status.h"
 #include "services/pagination.h"
+#include "services/request_ids.h"
 #include "services/request_validator.h"
 #include "services/resource_names.h"
 #include "services/timestamps.h"
@@ -24,9 +25,10 @@ using storage::TenantState;
 using tenantry::v1::Tenant;
 
 const UpdateMask::Fields& TenantMaskFields() {
-  static const auto* const fields =
-      new UpdateMask::Fields{{"display_name", "state"},
-                             {"name", "create_time", "update_time", "etag"}};
+  static const auto* const fields = new UpdateMask::Fields{
+      {"display_name", "state", "quota", "quota.max_profiles",
+       "quota.max_documents", "quota.max_document_bytes"},
+      {"name", "create_time", "update_time", "etag"}};
   return *fields;
 }
 
@@ -74,7 +76,32 @@ void ValidateTenantFields(const Tenant& tenant, const UpdateMask* mask,
         tenant.state() == Tenant::STATE_UNSPECIFIED) {
       validator.AddViolation("tenant.state", "must be ACTIVE or SUSPENDED");
     }
+    if (tenant.state() == Tenant::DELETED) {
+      validator.AddViolation("tenant.state",
+                             "must be ACTIVE or SUSPENDED; only DeleteTenant "
+                             "makes a tenant DELETED");
+    }
   }
+  const tenantry::v1::TenantQuota& quota = tenant.quota();
+  const auto check_limit = [&](absl::string_view path, int64_t value) {
+    if ((mask == nullptr || mask->Covers(path)) && value < 0) {
+      validator.AddViolation(
+          absl::StrCat("tenant.", path),
+          absl::StrCat("is ", value,
+                       " but must be 0 or more; 0 means no limit"));
+    }
+  };
+  check_limit("quota.max_profiles", quota.max_profiles());
+  check_limit("quota.max_documents", quota.max_documents());
+  check_limit("quota.max_document_bytes", quota.max_document_bytes());
+}
+
+storage::TenantQuota QuotaFromProto(const tenantry::v1::TenantQuota& quota) {
+  storage::TenantQuota result;
+  result.max_profiles = quota.max_profiles();
+  result.max_documents = quota.max_documents();
+  result.max_document_bytes = quota.max_document_bytes();
+  return result;
 }
 
 TenantState StateFromProto(Tenant::State state) {
@@ -86,6 +113,8 @@ std::vector<std::string> SetTenantPaths(const Tenant& tenant) {
   std::vector<std::string> paths;
   if (!tenant.display_name().empty()) paths.push_back("display_name");
   if (tenant.state() != Tenant::STATE_UNSPECIFIED) paths.push_back("state");
+  // A set quota message replaces all three limits, with 0 for unset fields.
+  if (tenant.has_quota()) paths.push_back("quota");
   return paths;
 }
 
@@ -97,6 +126,10 @@ void ApiKeyToProto(const storage::ApiKeyRecord& record,
 }
 
 }  // namespace
+
+void TenantToProto(const TenantRecord& record, Tenant* tenant) {
+  ToProto(record, tenant);
+}
 
 grpc::Status TenantServiceImpl::CreateTenant(
     grpc::ServerContext* context,
@@ -110,14 +143,19 @@ grpc::Status TenantServiceImpl::CreateTenant(
     }
     ValidateTenantFields(request->tenant(), /*mask=*/nullptr, validator);
     TENANTRY_RETURN_IF_ERROR(validator.Finish());
+    TENANTRY_ASSIGN_OR_RETURN(
+        const std::optional<storage::RequestKey> request_key,
+        RequestKeyFor("CreateTenant", *request, "request_id",
+                      request->request_id()));
 
     // Create the database, then register the tenant.
     TenantRecord record;
     record.id = request->tenant_id();
     record.display_name = request->tenant().display_name();
     record.state = StateFromProto(request->tenant().state());
+    record.quota = QuotaFromProto(request->tenant().quota());
     TENANTRY_ASSIGN_OR_RETURN(const TenantRecord created,
-                              tenants_->Create(record));
+                              tenants_->Create(record, request_key));
     ToProto(created, response);
     return absl::OkStatus();
   });
@@ -141,19 +179,23 @@ grpc::Status TenantServiceImpl::ListTenants(
     const tenantry::v1::ListTenantsRequest* request,
     tenantry::v1::ListTenantsResponse* response) {
   return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
-    constexpr absl::string_view kArguments = "ListTenants";
+    // A token of a list with DELETED tenants would skip or repeat rows in
+    // a list without them, so the tokens differ.
+    const absl::string_view arguments =
+        request->show_deleted() ? "ListTenants show_deleted" : "ListTenants";
     TENANTRY_ASSIGN_OR_RETURN(
         const storage::PageRequest page,
         ParsePageRequest(request->page_size(), request->page_token(),
-                         kArguments));
-    TENANTRY_ASSIGN_OR_RETURN(const storage::Page<TenantRecord> tenants,
-                              tenants_->shared_store()->ListTenants(page));
+                         arguments));
+    TENANTRY_ASSIGN_OR_RETURN(
+        const storage::Page<TenantRecord> tenants,
+        tenants_->shared_store()->ListTenants(page, request->show_deleted()));
     for (const TenantRecord& tenant : tenants.items) {
       ToProto(tenant, response->add_tenants());
     }
     if (!tenants.items.empty()) {
       response->set_next_page_token(
-          NextPageToken(tenants.has_more, tenants.items.back().id, kArguments));
+          NextPageToken(tenants.has_more, tenants.items.back().id, arguments));
     }
     return absl::OkStatus();
   });
@@ -199,6 +241,16 @@ grpc::Status TenantServiceImpl::UpdateTenant(
           if (mask.Covers("state")) {
             record.state = StateFromProto(tenant.state());
           }
+          const storage::TenantQuota quota = QuotaFromProto(tenant.quota());
+          if (mask.Covers("quota.max_profiles")) {
+            record.quota.max_profiles = quota.max_profiles;
+          }
+          if (mask.Covers("quota.max_documents")) {
+            record.quota.max_documents = quota.max_documents;
+          }
+          if (mask.Covers("quota.max_document_bytes")) {
+            record.quota.max_document_bytes = quota.max_document_bytes;
+          }
           return absl::OkStatus();
         }));
     ToProto(updated, response);
@@ -214,8 +266,18 @@ grpc::Status TenantServiceImpl::DeleteTenant(
                               ParseTenantName("name", request->name()));
     TENANTRY_ASSIGN_OR_RETURN(const std::optional<int64_t> etag,
                               ParseEtag("etag", request->etag()));
-    TENANTRY_RETURN_IF_ERROR(tenants_->Delete(id, etag));
+    if (!request->force()) {
+      // The API keys stay for an undelete. Meanwhile ResolveServable
+      // rejects the tenant's calls, also those made with its keys.
+      TENANTRY_ASSIGN_OR_RETURN(const TenantRecord deleted,
+                                tenants_->SoftDelete(id, etag));
+      ToProto(deleted, response);
+      return absl::OkStatus();
+    }
+    TENANTRY_ASSIGN_OR_RETURN(const TenantRecord removed,
+                              tenants_->ForceDelete(id, etag));
     if (authenticator_ != nullptr) authenticator_->ForgetTenant(id);
+    ToProto(removed, response);
     return absl::OkStatus();
   });
 }
@@ -227,8 +289,14 @@ grpc::Status TenantServiceImpl::CheckTenantDatabase(
   return ServeAuthorizedCall(*contexts_, context, [&]() -> absl::Status {
     TENANTRY_ASSIGN_OR_RETURN(const std::string id,
                               ParseTenantName("name", request->name()));
-    // Only registered tenants have a database to check.
-    TENANTRY_RETURN_IF_ERROR(tenants_->shared_store()->GetTenant(id).status());
+    // Only registered tenants have a database to check. A deleted
+    // tenant's file is kept but not opened, so that the purge can remove
+    // it, and UndeleteTenant makes it checkable again.
+    TENANTRY_ASSIGN_OR_RETURN(const TenantRecord tenant,
+                              tenants_->shared_store()->GetTenant(id));
+    if (tenant.delete_time.has_value()) {
+      return storage::DeletedTenantError(tenant);
+    }
     TENANTRY_ASSIGN_OR_RETURN(
         const std::shared_ptr<storage::TenantDatabase> database,
         tenants_->OpenDatabase(id));

@@ -1,6 +1,8 @@
 #ifndef TENANTRY_SERVICES_TENANT_SERVICE_H_
 #define TENANTRY_SERVICES_TENANT_SERVICE_H_
 
+#include <string>
+
 #include "services/api_keys.h"
 #include "services/request_context.h"
 #include "services/tenant_call_stats.h"
@@ -8,6 +10,15 @@
 #include "tenantry/v1/tenant.grpc.pb.h"
 
 namespace tenantry::services {
+
+// Removes the copies that ExportTenant calls of an earlier process left in
+// `data_dir` when that process died mid-export. Call before serving.
+void RemoveExportLeftovers(const std::string& data_dir);
+
+// Sets every field of `tenant` from `record`; a record with delete_time
+// set becomes a DELETED tenant.
+void TenantToProto(const storage::TenantRecord& record,
+                   tenantry::v1::Tenant* tenant);
 
 // tenantry.v1.TenantService: the tenant registry and the tenants' API
 // keys. Thread-safe.

@@ -8,6 +8,7 @@
 #include "services/etag.h"
 #include "services/grpc_status.h"
 #include "services/pagination.h"
+#include "services/request_ids.h"
 #include "services/request_validator.h"
 #include "services/resource_names.h"
 #include "services/timestamps.h"
@@ -66,13 +67,22 @@ grpc::Status UserServiceImpl::CreateUser(
     RequestValidator validator;
     ValidateUserFields(request->user(), /*mask=*/nullptr, validator);
     TENANTRY_RETURN_IF_ERROR(validator.Finish());
+    TENANTRY_ASSIGN_OR_RETURN(
+        const std::optional<storage::RequestKey> request_key,
+        RequestKeyFor("CreateUser", *request, "request_id",
+                      request->request_id()));
 
     UserRecord record;
     record.id = storage::NewResourceId();
     record.email = request->user().email();
     record.display_name = request->user().display_name();
-    TENANTRY_ASSIGN_OR_RETURN(const UserRecord created,
-                              store_->CreateUser(record));
+    // With a request_id, a repeat of the request returns the user that the
+    // first one created, read again, instead of a duplicate email error.
+    TENANTRY_ASSIGN_OR_RETURN(
+        const UserRecord created,
+        request_key.has_value()
+            ? store_->CreateUserForRequest(record, *request_key)
+            : store_->CreateUser(record));
     UserToProto(created, response);
     return absl::OkStatus();
   });

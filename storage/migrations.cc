@@ -12,6 +12,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "storage/ids.h"
 #include "storage/status_macros.h"
@@ -31,6 +33,18 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 
 std::string MigrationChecksum(absl::string_view sql) {
   return StableChecksum(sql);
+}
+
+std::string DownFileName(const Migration& migration) {
+  absl::string_view stem = migration.name;
+  absl::ConsumeSuffix(&stem, ".up.sql");
+  return absl::StrCat(stem, ".down.sql");
+}
+
+absl::Status MigrationBackend::Revert(const Migration& migration,
+                                      int64_t /*version_after*/) {
+  return absl::UnimplementedError(
+      absl::StrCat("this database cannot revert migration ", migration.name));
 }
 
 absl::StatusOr<std::vector<AppliedMigration>>
@@ -70,6 +84,28 @@ absl::Status SqliteMigrationBackend::Run(const Migration& migration) {
 
 absl::Status SqliteMigrationBackend::Apply(const Migration& migration) {
   return connection_->InTransaction([&] { return Run(migration); });
+}
+
+absl::Status SqliteMigrationBackend::Revert(const Migration& migration,
+                                            int64_t version_after) {
+  if (!migration.down_sql.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(DownFileName(migration), " is missing"));
+  }
+  return connection_->InTransaction([&]() -> absl::Status {
+    TENANTRY_RETURN_IF_ERROR(connection_->ExecuteScript(*migration.down_sql));
+    TENANTRY_ASSIGN_OR_RETURN(
+        SqliteStatement * statement,
+        connection_->Prepare(
+            "DELETE FROM schema_migrations WHERE version = ?"));
+    StatementLease remove(statement);
+    remove->BindAll(migration.version);
+    TENANTRY_RETURN_IF_ERROR(remove->Execute().status());
+    // TenantDatabase::Open trusts user_version when it equals the latest
+    // version, so it must never claim a version that was reverted.
+    return connection_->ExecuteScript(
+        absl::StrCat("PRAGMA user_version = ", version_after));
+  });
 }
 
 absl::Status SqliteMigrationBackend::ApplyAll(
@@ -178,6 +214,74 @@ absl::StatusOr<int64_t> AppliedVersion(MigrationBackend& backend) {
   return version;
 }
 
+absl::StatusOr<MigrationOutcome> RevertMigrations(
+    MigrationBackend& backend, const std::vector<Migration>& migrations,
+    int64_t target_version,
+    const std::function<void(const Migration&)>& on_reverted) {
+  if (target_version < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the target version ", target_version,
+                     " is negative; use 0 to revert every migration"));
+  }
+  TENANTRY_ASSIGN_OR_RETURN(const std::vector<AppliedMigration> history,
+                            backend.LoadHistory());
+  // CheckMigrations has proved that every applied version is known and
+  // unchanged, so the lookups below find each one.
+  TENANTRY_ASSIGN_OR_RETURN(const MigrationStatus status,
+                            CheckMigrations(backend, migrations));
+  absl::flat_hash_map<int64_t, const Migration*> known;
+  for (const Migration& migration : migrations) {
+    known[migration.version] = &migration;
+  }
+  // Applied versions, highest first; there may be gaps, such as a version
+  // that was never applied because it was added after a later one.
+  std::vector<int64_t> applied;
+  for (const AppliedMigration& entry : history) {
+    applied.push_back(entry.version);
+  }
+  std::sort(applied.rbegin(), applied.rend());
+
+  std::vector<const Migration*> to_revert;
+  std::vector<std::string> missing;
+  for (const int64_t version : applied) {
+    if (version <= target_version) break;
+    const Migration* migration = known.at(version);
+    if (!migration->down_sql.has_value()) {
+      missing.push_back(DownFileName(*migration));
+    }
+    to_revert.push_back(migration);
+  }
+  if (!missing.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot revert to version ", target_version, " because ",
+        absl::StrJoin(missing, ", "), missing.size() == 1 ? " is" : " are",
+        " missing; nothing was reverted. Write the down file next to its "
+        "up file and build again, or choose a higher --to version"));
+  }
+
+  MigrationOutcome outcome;
+  outcome.version_before = status.current_version;
+  outcome.version_after = status.current_version;
+  for (size_t i = 0; i < to_revert.size(); ++i) {
+    const Migration& migration = *to_revert[i];
+    // to_revert[i] is applied[i], so the next applied version is what
+    // remains once it is reverted.
+    const int64_t version_after = i + 1 < applied.size() ? applied[i + 1] : 0;
+    absl::Status reverted = backend.Revert(migration, version_after);
+    if (!reverted.ok()) {
+      return absl::Status(
+          reverted.code(),
+          absl::StrCat(DownFileName(migration), " failed: ", reverted.message(),
+                       ". The database stays at version ",
+                       outcome.version_after));
+    }
+    outcome.version_after = version_after;
+    outcome.applied.push_back(DownFileName(migration));
+    if (on_reverted) on_reverted(migration);
+  }
+  return outcome;
+}
+
 absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDirectory(
     const std::string& directory) {
   std::error_code error;
@@ -186,17 +290,23 @@ absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDirectory(
     return absl::NotFoundError(absl::StrCat("cannot read migrations directory ",
                                             directory, ": ", error.message()));
   }
-  static const std::regex kName("([0-9]{4})_[a-z0-9_]+\\.up\\.sql");
+  static const std::regex kName("(([0-9]{4})_[a-z0-9_]+)\\.(up|down)\\.sql");
   std::map<int64_t, Migration> by_version;
+  struct DownFile {
+    std::string name;
+    std::string sql;
+  };
+  // Down files by the name of the up file they belong to.
+  std::map<std::string, DownFile> down_files;
   for (const auto& entry : entries) {
     const std::string name = entry.path().filename().string();
     if (!absl::EndsWith(name, ".sql")) continue;
-    if (absl::EndsWith(name, ".down.sql")) continue;
     std::smatch match;
     if (!std::regex_match(name, match, kName)) {
       return absl::InvalidArgumentError(
           absl::StrCat("migration file ", entry.path().string(),
-                       " is not named NNNN_description.up.sql"));
+                       " is not named NNNN_description.up.sql or "
+                       "NNNN_description.down.sql"));
     }
     std::ifstream file(entry.path(), std::ios::binary);
     std::stringstream sql;
@@ -205,7 +315,11 @@ absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDirectory(
       return absl::NotFoundError(
           absl::StrCat("cannot read migration file ", entry.path().string()));
     }
-    const int64_t version = std::stoll(match[1].str());
+    if (match[3].str() == "down") {
+      down_files[absl::StrCat(match[1].str(), ".up.sql")] = {name, sql.str()};
+      continue;
+    }
+    const int64_t version = std::stoll(match[2].str());
     if (by_version.count(version) != 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("migrations ", by_version[version].name, " and ", name,
@@ -217,6 +331,17 @@ absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDirectory(
   if (by_version.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         directory, " has no migration files named NNNN_description.up.sql"));
+  }
+  for (auto& [up_name, down_file] : down_files) {
+    const auto up = std::find_if(
+        by_version.begin(), by_version.end(),
+        [&up_name](const auto& entry) { return entry.second.name == up_name; });
+    if (up == by_version.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "down file ", directory, "/", down_file.name, " has no up file ",
+          up_name, "; rename it to match its up file or remove it"));
+    }
+    up->second.down_sql = std::move(down_file.sql);
   }
   std::vector<Migration> migrations;
   for (auto& [version, migration] : by_version) {

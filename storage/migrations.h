@@ -5,6 +5,8 @@
 // with the version, file name and checksum of every applied migration.
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +21,15 @@ struct Migration {
   // The file name, for example `0001_create_tenants_and_users.up.sql`.
   std::string name;
   std::string sql;
+  // The SQL of the down file, NNNN_name.down.sql, that undoes `sql`;
+  // empty if the migration has no down file. The checksum covers only
+  // `sql`, so adding a down file later changes no recorded checksum.
+  std::optional<std::string> down_sql;
 };
+
+// Returns the name of the down file of `migration`, for example
+// `0001_create_tenants_and_users.down.sql`.
+std::string DownFileName(const Migration& migration);
 
 // The migrations under migrations/shared and migrations/tenant, in version
 // order, compiled into the binary.
@@ -53,6 +63,13 @@ class MigrationBackend {
   // transaction: either all are applied or none is.
   virtual absl::Status ApplyAll(
       const std::vector<const Migration*>& migrations) = 0;
+
+  // Runs `migration.down_sql` and deletes the migration's history row
+  // within one transaction, so that a failure leaves no trace.
+  // `version_after` is the highest version that stays applied. The
+  // default returns UNIMPLEMENTED, for backends that only migrate up.
+  virtual absl::Status Revert(const Migration& migration,
+                              int64_t version_after);
 };
 
 // Migrations on one SQLite database. Not thread-safe, like the connection.
@@ -65,6 +82,9 @@ class SqliteMigrationBackend : public MigrationBackend {
   absl::Status Apply(const Migration& migration) override;
   absl::Status ApplyAll(
       const std::vector<const Migration*>& migrations) override;
+  // Also sets PRAGMA user_version to `version_after`.
+  absl::Status Revert(const Migration& migration,
+                      int64_t version_after) override;
 
  private:
   // Runs and records one migration inside the caller's transaction.
@@ -112,10 +132,24 @@ absl::StatusOr<MigrationOutcome> ApplyMigrations(
 // any migrations; 0 for a new database.
 absl::StatusOr<int64_t> AppliedVersion(MigrationBackend& backend);
 
+// Checks the history like CheckMigrations, then reverts every applied
+// migration above `target_version`, highest first, each in its own
+// transaction through MigrationBackend::Revert. Calls `on_reverted`, if
+// set, after each one commits. Before it changes anything, returns
+// FAILED_PRECONDITION naming the first missing down file, and
+// INVALID_ARGUMENT for a negative target. A failure keeps the reverts
+// before it, and the message names the down file that failed.
+// MigrationOutcome::applied lists the reverted migrations, in order.
+absl::StatusOr<MigrationOutcome> RevertMigrations(
+    MigrationBackend& backend, const std::vector<Migration>& migrations,
+    int64_t target_version,
+    const std::function<void(const Migration&)>& on_reverted = nullptr);
+
 // Reads the migrations of one track from the files NNNN_name.up.sql in
-// `directory`, in version order. Returns INVALID_ARGUMENT naming a file
-// with another name or a repeated version, or if there is no migration
-// file, and NOT_FOUND if the directory cannot be read.
+// `directory`, in version order, each with its NNNN_name.down.sql if
+// there is one. Returns INVALID_ARGUMENT naming a file with another name,
+// a repeated version, or a down file without its up file, or if there is
+// no up file, and NOT_FOUND if the directory cannot be read.
 absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDirectory(
     const std::string& directory);
 

@@ -122,6 +122,16 @@ size_t PostgresPool::open_connections() const {
   return open_;
 }
 
+PostgresPool::Stats PostgresPool::stats() const {
+  absl::MutexLock lock(&mutex_);
+  Stats stats;
+  stats.open = static_cast<int64_t>(open_);
+  stats.in_use = static_cast<int64_t>(open_ - idle_.size());
+  stats.waits = waits_;
+  stats.wait_timeouts = wait_timeouts_;
+  return stats;
+}
+
 absl::StatusOr<std::unique_ptr<pqxx::connection>> PostgresPool::Connect() {
   std::string url = options_.url;
   // libpq parameters that the URL does not set itself. The TCP ones make
@@ -170,7 +180,9 @@ absl::StatusOr<PostgresPool::Lease> PostgresPool::Acquire() {
       const auto can_proceed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
         return !idle_.empty() || open_ < options_.size;
       };
+      if (!can_proceed()) ++waits_;
       if (!mutex_.AwaitWithDeadline(absl::Condition(&can_proceed), deadline)) {
+        ++wait_timeouts_;
         return absl::UnavailableError(absl::StrCat(
             "all ", options_.size, " shared-store connections stayed busy for ",
             absl::FormatDuration(options_.acquire_timeout),

@@ -97,6 +97,18 @@ class PostgresPool {
   // Connections open now, idle or leased.
   size_t open_connections() const;
 
+  struct Stats {
+    // Connections open now, idle or leased; the ones being opened count.
+    int64_t open = 0;
+    // Connections leased now.
+    int64_t in_use = 0;
+    // Acquire() calls that found every connection leased and waited.
+    int64_t waits = 0;
+    // Waits that ended with UNAVAILABLE after the acquire timeout.
+    int64_t wait_timeouts = 0;
+  };
+  Stats stats() const;
+
  private:
   void Release(std::unique_ptr<pqxx::connection> connection);
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect();
@@ -106,6 +118,8 @@ class PostgresPool {
   mutable absl::Mutex mutex_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mutex_);
   size_t open_ ABSL_GUARDED_BY(mutex_) = 0;
+  int64_t waits_ ABSL_GUARDED_BY(mutex_) = 0;
+  int64_t wait_timeouts_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace tenantry::storage

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "storage/postgres_migrations.h"
 #include "storage/shared_store_rows.h"
 #include "storage/status_macros.h"
 
@@ -26,30 +27,52 @@ constexpr char kUserColumns[] =
     "id, email, display_name, create_time, update_time, revision";
 constexpr char kApiKeyColumns[] =
     "id, tenant_id, display_name, secret_sha256, create_time";
-
-// Serializes migrations of one database across processes; the number is
-// arbitrary but fixed.
-constexpr int64_t kMigrationLockKey = 7294011;
+constexpr char kRequestColumns[] =
+    "method, request_id, request_sha256, resource_id, create_time";
 
 std::vector<std::pair<std::string, std::string>> PreparedStatements() {
   const std::string tenants = kTenantSelect;
   const std::string users = kUserColumns;
   const std::string api_keys = kApiKeyColumns;
   return {
+      // Without the casts PostgreSQL types the NULLIF parameters as
+      // integer, after the 0, and rejects times in microseconds.
       {"insert_tenant",
        std::string("INSERT INTO tenants (") + kTenantColumns +
-           ") VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), NULLIF($8, 0), "
-           "$9, $10, $11)"},
+           ") VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7::bigint, 0), "
+           "NULLIF($8::bigint, 0), $9, $10, $11)"},
       {"get_tenant", "SELECT " + tenants + " FROM tenants WHERE id = $1"},
       {"lock_tenant",
        "SELECT " + tenants + " FROM tenants WHERE id = $1 FOR UPDATE"},
       {"list_tenants", "SELECT " + tenants +
                            " FROM tenants WHERE id > $1 ORDER BY id LIMIT $2"},
+      {"list_live_tenants",
+       "SELECT " + tenants +
+           " FROM tenants WHERE id > $1 AND delete_time IS NULL ORDER BY id "
+           "LIMIT $2"},
+      {"list_purgeable_tenants",
+       "SELECT " + tenants +
+           " FROM tenants WHERE delete_time IS NOT NULL AND purge_time <= $1 "
+           "AND id > $2 ORDER BY id LIMIT $3"},
+      {"find_request", std::string("SELECT ") + kRequestColumns +
+                           " FROM request_ids WHERE method = $1 AND "
+                           "request_id = $2"},
+      // Waits for a concurrent transaction that inserted the same key, and
+      // inserts nothing if that one commits.
+      {"insert_request", std::string("INSERT INTO request_ids (") +
+                             kRequestColumns +
+                             ") VALUES ($1, $2, $3, $4, $5) ON CONFLICT "
+                             "(method, request_id) DO NOTHING"},
+      {"finish_request",
+       "UPDATE request_ids SET resource_id = $4 WHERE method = $1 AND "
+       "request_id = $2 AND request_sha256 = $3 AND resource_id = ''"},
+      {"delete_requests_before",
+       "DELETE FROM request_ids WHERE create_time < $1"},
       {"update_tenant",
        "UPDATE tenants SET display_name = $2, state = $3, update_time = $4, "
-       "revision = $5, delete_time = NULLIF($6, 0), "
-       "purge_time = NULLIF($7, 0), max_profiles = $8, max_documents = $9, "
-       "max_document_bytes = $10 WHERE id = $1"},
+       "revision = $5, delete_time = NULLIF($6::bigint, 0), "
+       "purge_time = NULLIF($7::bigint, 0), max_profiles = $8, "
+       "max_documents = $9, max_document_bytes = $10 WHERE id = $1"},
       {"delete_tenant", "DELETE FROM tenants WHERE id = $1"},
       {"insert_user",
        "INSERT INTO users (id, email, email_key, display_name, create_time, "
@@ -94,6 +117,43 @@ TenantRecord ReadTenant(const pqxx::row& row) {
   return tenant;
 }
 
+RequestRecord ReadRequestRecord(const pqxx::row& row) {
+  RequestRecord record;
+  record.method = row[0].as<std::string>();
+  record.request_id = row[1].as<std::string>();
+  record.request_sha256 = row[2].as<std::string>();
+  record.resource_id = row[3].as<std::string>();
+  record.create_time = absl::FromUnixMicros(row[4].as<int64_t>());
+  return record;
+}
+
+// Inserts the record of `request` unless one with its method and
+// request_id exists; returns whether it inserted.
+bool InsertRequestRow(pqxx::work& work, const RequestKey& request,
+                      const std::string& resource_id) {
+  const pqxx::result result = work.exec_prepared(
+      "insert_request", request.method, request.request_id,
+      request.request_sha256, resource_id, absl::ToUnixMicros(CurrentTime()));
+  return result.affected_rows() > 0;
+}
+
+void InsertTenantRow(pqxx::work& work, const TenantRecord& tenant) {
+  work.exec_prepared0("insert_tenant", tenant.id, tenant.display_name,
+                      std::string(TenantStateName(tenant.state)),
+                      absl::ToUnixMicros(tenant.create_time),
+                      absl::ToUnixMicros(tenant.update_time), tenant.revision,
+                      OptionalTimeToMicros(tenant.delete_time),
+                      OptionalTimeToMicros(tenant.purge_time),
+                      tenant.quota.max_profiles, tenant.quota.max_documents,
+                      tenant.quota.max_document_bytes);
+}
+
+void InsertUserRow(pqxx::work& work, const UserRecord& user) {
+  work.exec_prepared0("insert_user", user.id, user.email, EmailKey(user.email),
+                      user.display_name, absl::ToUnixMicros(user.create_time),
+                      absl::ToUnixMicros(user.update_time), user.revision);
+}
+
 UserRecord ReadUser(const pqxx::row& row) {
   UserRecord user;
   user.id = row[0].as<std::string>();
@@ -128,69 +188,6 @@ Page<Record> ReadPage(const pqxx::result& result, int limit,
   }
   return page;
 }
-
-// Migrations on one PostgreSQL database; DDL is transactional there, so a
-// failed migration leaves nothing behind.
-class PostgresMigrationBackend : public MigrationBackend {
- public:
-  PostgresMigrationBackend(pqxx::connection& connection,
-                           absl::string_view password)
-      : connection_(connection), password_(password) {}
-
-  absl::StatusOr<std::vector<AppliedMigration>> LoadHistory() override {
-    try {
-      pqxx::nontransaction work(connection_);
-      work.exec(
-          "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT "
-          "PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, "
-          "applied_time BIGINT NOT NULL)");
-      std::vector<AppliedMigration> history;
-      for (const pqxx::row& row :
-           work.exec("SELECT version, name, checksum FROM schema_migrations "
-                     "ORDER BY version")) {
-        history.push_back({row[0].as<int64_t>(), row[1].as<std::string>(),
-                           row[2].as<std::string>()});
-      }
-      return history;
-    } catch (const std::exception& error) {
-      return PostgresError(error, "failed to read the migration history",
-                           password_);
-    }
-  }
-
-  absl::Status Apply(const Migration& migration) override {
-    return ApplyAll({&migration});
-  }
-
-  absl::Status ApplyAll(
-      const std::vector<const Migration*>& migrations) override {
-    const Migration* current = nullptr;
-    try {
-      pqxx::work work(connection_);
-      for (const Migration* migration : migrations) {
-        current = migration;
-        work.exec(migration->sql);
-        work.exec_params(
-            "INSERT INTO schema_migrations (version, name, checksum, "
-            "applied_time) VALUES ($1, $2, $3, $4)",
-            migration->version, migration->name,
-            MigrationChecksum(migration->sql), absl::ToUnixMicros(absl::Now()));
-      }
-      work.commit();
-      return absl::OkStatus();
-    } catch (const std::exception& error) {
-      return PostgresError(
-          error,
-          absl::StrCat("failed to apply ",
-                       current != nullptr ? current->name : "migrations"),
-          password_);
-    }
-  }
-
- private:
-  pqxx::connection& connection_;
-  const std::string password_;
-};
 
 }  // namespace
 
@@ -258,15 +255,31 @@ absl::StatusOr<TenantRecord> PostgresSharedStore::CreateTenant(
   created.revision = 1;
   absl::Status status =
       Transact("failed to create a tenant", [&](pqxx::work& work) {
-        work.exec_prepared0(
-            "insert_tenant", created.id, created.display_name,
-            std::string(TenantStateName(created.state)),
-            absl::ToUnixMicros(created.create_time),
-            absl::ToUnixMicros(created.update_time), created.revision,
-            OptionalTimeToMicros(created.delete_time),
-            OptionalTimeToMicros(created.purge_time),
-            created.quota.max_profiles, created.quota.max_documents,
-            created.quota.max_document_bytes);
+        InsertTenantRow(work, created);
+        return absl::OkStatus();
+      });
+  if (absl::IsAlreadyExists(status)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("tenant \"", tenant.id, "\" already exists"));
+  }
+  TENANTRY_RETURN_IF_ERROR(status);
+  return created;
+}
+
+absl::StatusOr<TenantRecord> PostgresSharedStore::CreateTenantForRequest(
+    const TenantRecord& tenant, const RequestKey& request) {
+  TenantRecord created = tenant;
+  created.create_time = created.update_time = CurrentTime();
+  created.revision = 1;
+  absl::Status status = Transact(
+      "failed to create a tenant", [&](pqxx::work& work) -> absl::Status {
+        InsertTenantRow(work, created);
+        const pqxx::result finished = work.exec_prepared(
+            "finish_request", request.method, request.request_id,
+            request.request_sha256, created.id);
+        if (finished.affected_rows() == 0) {
+          return UnreservedRequestError(request);
+        }
         return absl::OkStatus();
       });
   if (absl::IsAlreadyExists(status)) {
@@ -292,12 +305,28 @@ absl::StatusOr<TenantRecord> PostgresSharedStore::GetTenant(
 }
 
 absl::StatusOr<Page<TenantRecord>> PostgresSharedStore::ListTenants(
-    const PageRequest& page) {
+    const PageRequest& page, bool show_deleted) {
   Page<TenantRecord> tenants;
   TENANTRY_RETURN_IF_ERROR(
       Transact("failed to list tenants", [&](pqxx::work& work) {
         tenants = ReadPage<TenantRecord>(
-            work.exec_prepared("list_tenants", page.after_id,
+            work.exec_prepared(
+                show_deleted ? "list_tenants" : "list_live_tenants",
+                page.after_id, int64_t{page.limit} + 1),
+            page.limit, &ReadTenant);
+        return absl::OkStatus();
+      }));
+  return tenants;
+}
+
+absl::StatusOr<Page<TenantRecord>> PostgresSharedStore::ListPurgeableTenants(
+    absl::Time now, const PageRequest& page) {
+  Page<TenantRecord> tenants;
+  TENANTRY_RETURN_IF_ERROR(
+      Transact("failed to list purgeable tenants", [&](pqxx::work& work) {
+        tenants = ReadPage<TenantRecord>(
+            work.exec_prepared("list_purgeable_tenants",
+                               absl::ToUnixMicros(now), page.after_id,
                                int64_t{page.limit} + 1),
             page.limit, &ReadTenant);
         return absl::OkStatus();
@@ -342,6 +371,44 @@ absl::Status PostgresSharedStore::DeleteTenant(absl::string_view id) {
   });
 }
 
+absl::StatusOr<std::optional<RequestRecord>>
+PostgresSharedStore::FindRequestRecord(absl::string_view method,
+                                       absl::string_view request_id) {
+  std::optional<RequestRecord> record;
+  TENANTRY_RETURN_IF_ERROR(
+      Transact("failed to read a request record", [&](pqxx::work& work) {
+        const pqxx::result result = work.exec_prepared(
+            "find_request", std::string(method), std::string(request_id));
+        if (!result.empty()) record = ReadRequestRecord(result[0]);
+        return absl::OkStatus();
+      }));
+  return record;
+}
+
+absl::StatusOr<bool> PostgresSharedStore::ReserveRequest(
+    const RequestKey& request) {
+  bool inserted = false;
+  TENANTRY_RETURN_IF_ERROR(
+      Transact("failed to record a request", [&](pqxx::work& work) {
+        inserted = InsertRequestRow(work, request, /*resource_id=*/"");
+        return absl::OkStatus();
+      }));
+  return inserted;
+}
+
+absl::StatusOr<int64_t> PostgresSharedStore::DeleteRequestRecordsBefore(
+    absl::Time time) {
+  int64_t deleted = 0;
+  TENANTRY_RETURN_IF_ERROR(
+      Transact("failed to delete request records", [&](pqxx::work& work) {
+        deleted = work.exec_prepared("delete_requests_before",
+                                     absl::ToUnixMicros(time))
+                      .affected_rows();
+        return absl::OkStatus();
+      }));
+  return deleted;
+}
+
 absl::StatusOr<UserRecord> PostgresSharedStore::CreateUser(
     const UserRecord& user) {
   UserRecord created = user;
@@ -349,14 +416,49 @@ absl::StatusOr<UserRecord> PostgresSharedStore::CreateUser(
   created.revision = 1;
   absl::Status status =
       Transact("failed to create a user", [&](pqxx::work& work) {
-        work.exec_prepared0(
-            "insert_user", created.id, created.email, EmailKey(created.email),
-            created.display_name, absl::ToUnixMicros(created.create_time),
-            absl::ToUnixMicros(created.update_time), created.revision);
+        InsertUserRow(work, created);
         return absl::OkStatus();
       });
   TENANTRY_RETURN_IF_ERROR(DescribeEmailConflict(status, user.email));
   return created;
+}
+
+absl::StatusOr<UserRecord> PostgresSharedStore::CreateUserForRequest(
+    const UserRecord& user, const RequestKey& request) {
+  UserRecord result;
+  absl::Status status = Transact(
+      "failed to create a user", [&](pqxx::work& work) -> absl::Status {
+        // Set again on each attempt, which Transact may repeat.
+        result = user;
+        result.create_time = result.update_time = CurrentTime();
+        result.revision = 1;
+        if (InsertRequestRow(work, request, result.id)) {
+          try {
+            InsertUserRow(work, result);
+          } catch (const pqxx::unique_violation&) {
+            // Only the email can collide: the id is new.
+            return DescribeEmailConflict(absl::AlreadyExistsError(""),
+                                         user.email);
+          }
+          return absl::OkStatus();
+        }
+        // READ COMMITTED: this statement sees the row of the transaction
+        // that the insert waited for.
+        const pqxx::result earlier = work.exec_prepared(
+            "find_request", request.method, request.request_id);
+        if (earlier.empty()) return UnreservedRequestError(request);
+        const RequestRecord record = ReadRequestRecord(earlier[0]);
+        if (record.request_sha256 != request.request_sha256) {
+          return RequestIdConflictError(request.method, request.request_id);
+        }
+        const pqxx::result created =
+            work.exec_prepared("get_user", record.resource_id);
+        if (created.empty()) return UserNotFoundError(record.resource_id);
+        result = ReadUser(created[0]);
+        return absl::OkStatus();
+      });
+  TENANTRY_RETURN_IF_ERROR(status);
+  return result;
 }
 
 absl::StatusOr<UserRecord> PostgresSharedStore::GetUser(absl::string_view id) {
@@ -494,15 +596,12 @@ absl::StatusOr<MigrationOutcome> PostgresSharedStore::Migrate() {
       [&](pqxx::connection& connection) -> absl::Status {
         // A session lock, so that two servers starting at once do not both
         // apply the same migration.
-        pqxx::nontransaction(connection)
-            .exec_params("SELECT pg_advisory_lock($1)", kMigrationLockKey);
+        TENANTRY_ASSIGN_OR_RETURN(
+            const PostgresMigrationLock lock,
+            PostgresMigrationLock::Acquire(connection, password_));
         PostgresMigrationBackend backend(connection, password_);
-        absl::StatusOr<MigrationOutcome> result =
-            ApplyMigrations(backend, SharedMigrations());
-        pqxx::nontransaction(connection)
-            .exec_params("SELECT pg_advisory_unlock($1)", kMigrationLockKey);
-        TENANTRY_RETURN_IF_ERROR(result.status());
-        outcome = *std::move(result);
+        TENANTRY_ASSIGN_OR_RETURN(outcome,
+                                  ApplyMigrations(backend, SharedMigrations()));
         return absl::OkStatus();
       }));
   return outcome;

@@ -10,7 +10,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "storage/ids.h"
+#include "storage/quoting.h"
 #include "storage/status_macros.h"
+#include "storage/tenant_usage.h"
 
 namespace tenantry::storage {
 namespace {
@@ -162,6 +164,38 @@ absl::StatusOr<ProfileRecord> GetProfileLocked(SqliteConnection& connection,
   return ReadProfile(*statement);
 }
 
+absl::StatusOr<PostRecord> GetPostLocked(SqliteConnection& connection,
+                                         absl::string_view id) {
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection.Prepare(
+          absl::StrCat("SELECT ", kPostColumns, " FROM posts WHERE id = ?")));
+  StatementLease query(statement);
+  query->BindAll(id);
+  TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("post \"", id, "\" not found"));
+  }
+  return ReadPost(*statement);
+}
+
+// Reads back, with `read`, the resource that the first request with `key`
+// created. A resource deleted since then is NOT_FOUND, and the message
+// names a new request_id as the fix.
+template <typename Record>
+absl::StatusOr<Record> ReadRepeatedCreate(
+    SqliteConnection& connection, const RequestKey& key,
+    absl::string_view resource_id, absl::string_view noun,
+    absl::StatusOr<Record> (*read)(SqliteConnection&, absl::string_view)) {
+  absl::StatusOr<Record> record = read(connection, resource_id);
+  if (!absl::IsNotFound(record.status())) return record;
+  return absl::NotFoundError(absl::StrCat(
+      noun, " \"", resource_id, "\", which request_id ",
+      QuoteForMessage(key.request_id),
+      " created, has been deleted since; send a new request_id to create it "
+      "again"));
+}
+
 }  // namespace
 
 absl::string_view VisibilityText(Visibility visibility) {
@@ -173,24 +207,41 @@ Visibility VisibilityFromText(absl::string_view text) {
 }
 
 absl::StatusOr<ProfileRecord> ProfileStore::Create(
-    const ProfileRecord& profile) {
+    const ProfileRecord& profile, const CreateOptions& options) {
   ProfileRecord created = profile;
   created.id = NewResourceId();
   created.create_time = created.update_time = CurrentTime();
   created.revision = 1;
-  return database_->Write(
-      [&](SqliteConnection& connection) -> absl::StatusOr<ProfileRecord> {
-        TENANTRY_ASSIGN_OR_RETURN(
-            SqliteStatement * statement,
-            connection.Prepare(absl::StrCat("INSERT INTO profiles (",
-                                            kProfileColumns, ") VALUES (",
-                                            kProfilePlaceholders, ")")));
-        StatementLease insert(statement);
-        BindProfile(*statement, created);
-        TENANTRY_RETURN_IF_ERROR(
-            DescribeProfileConflict(insert->Execute().status(), created));
-        return created;
-      });
+  return database_->Write([&](SqliteConnection& connection)
+                              -> absl::StatusOr<ProfileRecord> {
+    // Write() runs one body at a time, so nothing can insert between
+    // these checks and the insert below.
+    if (options.request_key.has_value()) {
+      TENANTRY_ASSIGN_OR_RETURN(const std::optional<std::string> earlier,
+                                FindRequest(connection, *options.request_key));
+      if (earlier.has_value()) {
+        return ReadRepeatedCreate<ProfileRecord>(connection,
+                                                 *options.request_key, *earlier,
+                                                 "profile", &GetProfileLocked);
+      }
+    }
+    UsageDelta delta;
+    delta.profiles = 1;
+    TENANTRY_RETURN_IF_ERROR(CheckQuota(connection, options.quota, delta));
+    TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
+                              connection.Prepare(absl::StrCat(
+                                  "INSERT INTO profiles (", kProfileColumns,
+                                  ") VALUES (", kProfilePlaceholders, ")")));
+    StatementLease insert(statement);
+    BindProfile(*statement, created);
+    TENANTRY_RETURN_IF_ERROR(
+        DescribeProfileConflict(insert->Execute().status(), created));
+    if (options.request_key.has_value()) {
+      TENANTRY_RETURN_IF_ERROR(
+          RecordRequest(connection, *options.request_key, created.id));
+    }
+    return created;
+  });
 }
 
 absl::StatusOr<ProfileRecord> ProfileStore::Get(absl::string_view id) {
@@ -301,27 +352,40 @@ absl::Status ProfileStore::Delete(absl::string_view id,
   });
 }
 
-absl::StatusOr<PostRecord> ProfileStore::CreatePost(const PostRecord& post) {
+absl::StatusOr<PostRecord> ProfileStore::CreatePost(
+    const PostRecord& post, const CreateOptions& options) {
   PostRecord created = post;
   created.id = NewResourceId();
   created.create_time = created.update_time = CurrentTime();
-  return database_->Write(
-      [&](SqliteConnection& connection) -> absl::StatusOr<PostRecord> {
-        TENANTRY_RETURN_IF_ERROR(
-            GetProfileLocked(connection, post.profile_id).status());
-        TENANTRY_ASSIGN_OR_RETURN(
-            SqliteStatement * statement,
-            connection.Prepare(absl::StrCat("INSERT INTO posts (", kPostColumns,
-                                            ") VALUES (?, ?, ?, ?, ?, ?, ?)")));
-        StatementLease insert(statement);
-        insert->BindAll(created.id, created.profile_id, created.content,
-                        absl::StrJoin(created.media_urls, "\n"),
-                        VisibilityText(created.visibility),
-                        absl::ToUnixMicros(created.create_time),
-                        absl::ToUnixMicros(created.update_time));
-        TENANTRY_RETURN_IF_ERROR(insert->Execute().status());
-        return created;
-      });
+  return database_->Write([&](SqliteConnection& connection)
+                              -> absl::StatusOr<PostRecord> {
+    if (options.request_key.has_value()) {
+      TENANTRY_ASSIGN_OR_RETURN(const std::optional<std::string> earlier,
+                                FindRequest(connection, *options.request_key));
+      if (earlier.has_value()) {
+        return ReadRepeatedCreate<PostRecord>(connection, *options.request_key,
+                                              *earlier, "post", &GetPostLocked);
+      }
+    }
+    TENANTRY_RETURN_IF_ERROR(
+        GetProfileLocked(connection, post.profile_id).status());
+    TENANTRY_ASSIGN_OR_RETURN(
+        SqliteStatement * statement,
+        connection.Prepare(absl::StrCat("INSERT INTO posts (", kPostColumns,
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?)")));
+    StatementLease insert(statement);
+    insert->BindAll(created.id, created.profile_id, created.content,
+                    absl::StrJoin(created.media_urls, "\n"),
+                    VisibilityText(created.visibility),
+                    absl::ToUnixMicros(created.create_time),
+                    absl::ToUnixMicros(created.update_time));
+    TENANTRY_RETURN_IF_ERROR(insert->Execute().status());
+    if (options.request_key.has_value()) {
+      TENANTRY_RETURN_IF_ERROR(
+          RecordRequest(connection, *options.request_key, created.id));
+    }
+    return created;
+  });
 }
 
 absl::StatusOr<Page<PostRecord>> ProfileStore::ListPosts(

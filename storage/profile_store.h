@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "storage/records.h"
+#include "storage/request_ids.h"
 #include "storage/shared_store.h"
 #include "storage/tenant_database.h"
 
@@ -19,6 +20,18 @@ struct ProfileFilter {
   std::optional<std::string> slug;
 };
 
+// The checks and records that a create makes in the transaction of its
+// insert.
+struct CreateOptions {
+  // The tenant's limits. Profile creates check max_profiles, document
+  // creates max_documents and max_document_bytes, and posts have none.
+  TenantQuota quota;
+  // The request's key when it carries a request_id. A create whose key is
+  // recorded already returns the resource that the key's first request
+  // made and writes nothing.
+  std::optional<RequestKey> request_key;
+};
+
 // Profiles and posts in one tenant database. Cheap to construct per call;
 // thread-safe because TenantDatabase serializes access.
 class ProfileStore {
@@ -26,9 +39,13 @@ class ProfileStore {
   explicit ProfileStore(TenantDatabase* database) : database_(database) {}
 
   // Inserts `profile` with a new id, revision 1 and both times set to now.
-  // Returns ALREADY_EXISTS if the user already has a profile or the slug is
-  // taken.
-  absl::StatusOr<ProfileRecord> Create(const ProfileRecord& profile);
+  // Returns ALREADY_EXISTS if the user already has a profile, the slug is
+  // taken or the request key was used by a different request. Returns
+  // RESOURCE_EXHAUSTED if the tenant has `options.quota.max_profiles`
+  // profiles already. Returns NOT_FOUND if the profile of a repeated
+  // request key has been deleted since.
+  absl::StatusOr<ProfileRecord> Create(const ProfileRecord& profile,
+                                       const CreateOptions& options = {});
 
   // Returns NOT_FOUND if there is no such profile.
   absl::StatusOr<ProfileRecord> Get(absl::string_view id);
@@ -53,8 +70,10 @@ class ProfileStore {
                       std::optional<int64_t> expected_revision);
 
   // Inserts `post` with a new id. Returns NOT_FOUND if its profile does
-  // not exist.
-  absl::StatusOr<PostRecord> CreatePost(const PostRecord& post);
+  // not exist. `options.request_key` works as in Create(). Posts have no
+  // quota, so `options.quota` is ignored.
+  absl::StatusOr<PostRecord> CreatePost(const PostRecord& post,
+                                        const CreateOptions& options = {});
 
   // Returns the posts of a profile ordered by id. Returns NOT_FOUND if the
   // profile does not exist.

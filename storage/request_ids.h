@@ -33,6 +33,9 @@ absl::StatusOr<std::optional<std::string>> FindRequest(
     SqliteConnection& connection, const RequestKey& key);
 
 // Records, in the same transaction, that `key` created `resource_id`.
+// Also deletes up to 100 ids recorded more than 7 days ago, so an id is
+// kept for at least 7 days. Returns ALREADY_EXISTS if `key` is recorded
+// already, which FindRequest in the same transaction rules out.
 absl::Status RecordRequest(SqliteConnection& connection, const RequestKey& key,
                            absl::string_view resource_id);
 

@@ -25,6 +25,8 @@ constexpr char kUserColumns[] =
     "id, email, display_name, create_time, update_time, revision";
 constexpr char kApiKeyColumns[] =
     "id, tenant_id, display_name, secret_sha256, create_time";
+constexpr char kRequestColumns[] =
+    "method, request_id, request_sha256, resource_id, create_time";
 
 TenantRecord ReadTenant(const SqliteStatement& row) {
   TenantRecord tenant;
@@ -63,6 +65,90 @@ ApiKeyRecord ReadApiKey(const SqliteStatement& row) {
   return key;
 }
 
+RequestRecord ReadRequestRecord(const SqliteStatement& row) {
+  RequestRecord record;
+  record.method = row.ColumnText(0);
+  record.request_id = row.ColumnText(1);
+  record.request_sha256 = row.ColumnText(2);
+  record.resource_id = row.ColumnText(3);
+  record.create_time = absl::FromUnixMicros(row.ColumnInt(4));
+  return record;
+}
+
+// Inserts `tenant` as it is. Returns ALREADY_EXISTS naming the id if it is
+// taken.
+absl::Status InsertTenantRow(SqliteConnection& connection,
+                             const TenantRecord& tenant) {
+  TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
+                            connection.Prepare(absl::StrCat(
+                                "INSERT INTO tenants (", kTenantColumns,
+                                ") VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, 0), "
+                                "NULLIF(?, 0), ?, ?, ?)")));
+  StatementLease insert(statement);
+  insert->BindAll(tenant.id, tenant.display_name, TenantStateName(tenant.state),
+                  absl::ToUnixMicros(tenant.create_time),
+                  absl::ToUnixMicros(tenant.update_time), tenant.revision,
+                  OptionalTimeToMicros(tenant.delete_time),
+                  OptionalTimeToMicros(tenant.purge_time),
+                  tenant.quota.max_profiles, tenant.quota.max_documents,
+                  tenant.quota.max_document_bytes);
+  absl::Status status = insert->Execute().status();
+  if (absl::IsAlreadyExists(status)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("tenant \"", tenant.id, "\" already exists"));
+  }
+  return status;
+}
+
+// Inserts `user` as it is. Returns ALREADY_EXISTS if its id or email is
+// taken.
+absl::Status InsertUserRow(SqliteConnection& connection,
+                           const UserRecord& user) {
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection.Prepare("INSERT INTO users (id, email, email_key, "
+                         "display_name, create_time, update_time, revision) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  StatementLease insert(statement);
+  insert->BindAll(user.id, user.email, EmailKey(user.email), user.display_name,
+                  absl::ToUnixMicros(user.create_time),
+                  absl::ToUnixMicros(user.update_time), user.revision);
+  return DescribeEmailConflict(insert->Execute().status(), user.email);
+}
+
+absl::StatusOr<std::optional<RequestRecord>> FindRequestRow(
+    SqliteConnection& connection, absl::string_view method,
+    absl::string_view request_id) {
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection.Prepare(absl::StrCat(
+          "SELECT ", kRequestColumns,
+          " FROM request_ids WHERE method = ? AND request_id = ?")));
+  StatementLease query(statement);
+  query->BindAll(method, request_id);
+  TENANTRY_ASSIGN_OR_RETURN(const bool found, query->Step());
+  if (!found) return std::nullopt;
+  return ReadRequestRecord(*statement);
+}
+
+// Inserts the record of `request` unless one with its method and
+// request_id exists; returns whether it inserted.
+absl::StatusOr<bool> InsertRequestRow(SqliteConnection& connection,
+                                      const RequestKey& request,
+                                      absl::string_view resource_id) {
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection.Prepare(absl::StrCat(
+          "INSERT INTO request_ids (", kRequestColumns,
+          ") VALUES (?, ?, ?, ?, ?) ON CONFLICT (method, request_id) "
+          "DO NOTHING")));
+  StatementLease insert(statement);
+  insert->BindAll(request.method, request.request_id, request.request_sha256,
+                  resource_id, absl::ToUnixMicros(CurrentTime()));
+  TENANTRY_ASSIGN_OR_RETURN(const int inserted, insert->Execute());
+  return inserted > 0;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteSharedStore>> SqliteSharedStore::Open(
@@ -81,25 +167,30 @@ absl::StatusOr<TenantRecord> SqliteSharedStore::CreateTenant(
   created.create_time = created.update_time = CurrentTime();
   created.revision = 1;
   absl::MutexLock lock(&mutex_);
-  TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
-                            connection_->Prepare(absl::StrCat(
-                                "INSERT INTO tenants (", kTenantColumns,
-                                ") VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, 0), "
-                                "NULLIF(?, 0), ?, ?, ?)")));
-  StatementLease insert(statement);
-  insert->BindAll(
-      created.id, created.display_name, TenantStateName(created.state),
-      absl::ToUnixMicros(created.create_time),
-      absl::ToUnixMicros(created.update_time), created.revision,
-      OptionalTimeToMicros(created.delete_time),
-      OptionalTimeToMicros(created.purge_time), created.quota.max_profiles,
-      created.quota.max_documents, created.quota.max_document_bytes);
-  absl::Status status = insert->Execute().status();
-  if (absl::IsAlreadyExists(status)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("tenant \"", tenant.id, "\" already exists"));
-  }
-  TENANTRY_RETURN_IF_ERROR(status);
+  TENANTRY_RETURN_IF_ERROR(InsertTenantRow(*connection_, created));
+  return created;
+}
+
+absl::StatusOr<TenantRecord> SqliteSharedStore::CreateTenantForRequest(
+    const TenantRecord& tenant, const RequestKey& request) {
+  TenantRecord created = tenant;
+  created.create_time = created.update_time = CurrentTime();
+  created.revision = 1;
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_RETURN_IF_ERROR(connection_->InTransaction([&]() -> absl::Status {
+    TENANTRY_RETURN_IF_ERROR(InsertTenantRow(*connection_, created));
+    TENANTRY_ASSIGN_OR_RETURN(
+        SqliteStatement * statement,
+        connection_->Prepare(
+            "UPDATE request_ids SET resource_id = ? WHERE method = ? AND "
+            "request_id = ? AND request_sha256 = ? AND resource_id = ''"));
+    StatementLease update(statement);
+    update->BindAll(created.id, request.method, request.request_id,
+                    request.request_sha256);
+    TENANTRY_ASSIGN_OR_RETURN(const int updated, update->Execute());
+    if (updated == 0) return UnreservedRequestError(request);
+    return absl::OkStatus();
+  }));
   return created;
 }
 
@@ -125,15 +216,31 @@ absl::StatusOr<TenantRecord> SqliteSharedStore::GetTenantLocked(
 }
 
 absl::StatusOr<Page<TenantRecord>> SqliteSharedStore::ListTenants(
-    const PageRequest& page) {
+    const PageRequest& page, bool show_deleted) {
   absl::MutexLock lock(&mutex_);
   TENANTRY_ASSIGN_OR_RETURN(
       SqliteStatement * statement,
-      connection_->Prepare(absl::StrCat("SELECT ", kTenantSelect,
-                                        " FROM tenants WHERE id > ? "
-                                        "ORDER BY id LIMIT ?")));
+      connection_->Prepare(
+          absl::StrCat("SELECT ", kTenantSelect, " FROM tenants WHERE id > ? ",
+                       show_deleted ? "" : "AND delete_time IS NULL ",
+                       "ORDER BY id LIMIT ?")));
   StatementLease query(statement);
   query->BindAll(page.after_id, int64_t{page.limit} + 1);
+  return CollectPage<TenantRecord>(query, page.limit, &ReadTenant);
+}
+
+absl::StatusOr<Page<TenantRecord>> SqliteSharedStore::ListPurgeableTenants(
+    absl::Time now, const PageRequest& page) {
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare(absl::StrCat(
+          "SELECT ", kTenantSelect,
+          " FROM tenants WHERE delete_time IS NOT NULL AND purge_time <= ? "
+          "AND id > ? ORDER BY id LIMIT ?")));
+  StatementLease query(statement);
+  query->BindAll(absl::ToUnixMicros(now), page.after_id,
+                 int64_t{page.limit} + 1);
   return CollectPage<TenantRecord>(query, page.limit, &ReadTenant);
 }
 
@@ -181,24 +288,63 @@ absl::Status SqliteSharedStore::DeleteTenant(absl::string_view id) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<RequestRecord>>
+SqliteSharedStore::FindRequestRecord(absl::string_view method,
+                                     absl::string_view request_id) {
+  absl::MutexLock lock(&mutex_);
+  return FindRequestRow(*connection_, method, request_id);
+}
+
+absl::StatusOr<bool> SqliteSharedStore::ReserveRequest(
+    const RequestKey& request) {
+  absl::MutexLock lock(&mutex_);
+  return InsertRequestRow(*connection_, request, /*resource_id=*/"");
+}
+
+absl::StatusOr<int64_t> SqliteSharedStore::DeleteRequestRecordsBefore(
+    absl::Time time) {
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection_->Prepare("DELETE FROM request_ids WHERE create_time < ?"));
+  StatementLease remove(statement);
+  remove->BindAll(absl::ToUnixMicros(time));
+  TENANTRY_ASSIGN_OR_RETURN(const int deleted, remove->Execute());
+  return deleted;
+}
+
 absl::StatusOr<UserRecord> SqliteSharedStore::CreateUser(
     const UserRecord& user) {
   UserRecord created = user;
   created.create_time = created.update_time = CurrentTime();
   created.revision = 1;
   absl::MutexLock lock(&mutex_);
-  TENANTRY_ASSIGN_OR_RETURN(
-      SqliteStatement * statement,
-      connection_->Prepare("INSERT INTO users (id, email, email_key, "
-                           "display_name, create_time, update_time, revision) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  StatementLease insert(statement);
-  insert->BindAll(created.id, created.email, EmailKey(user.email),
-                  created.display_name, absl::ToUnixMicros(created.create_time),
-                  absl::ToUnixMicros(created.update_time), created.revision);
-  TENANTRY_RETURN_IF_ERROR(
-      DescribeEmailConflict(insert->Execute().status(), user.email));
+  TENANTRY_RETURN_IF_ERROR(InsertUserRow(*connection_, created));
   return created;
+}
+
+absl::StatusOr<UserRecord> SqliteSharedStore::CreateUserForRequest(
+    const UserRecord& user, const RequestKey& request) {
+  UserRecord result = user;
+  result.create_time = result.update_time = CurrentTime();
+  result.revision = 1;
+  absl::MutexLock lock(&mutex_);
+  TENANTRY_RETURN_IF_ERROR(connection_->InTransaction([&]() -> absl::Status {
+    TENANTRY_ASSIGN_OR_RETURN(
+        const bool inserted,
+        InsertRequestRow(*connection_, request, result.id));
+    if (inserted) return InsertUserRow(*connection_, result);
+    TENANTRY_ASSIGN_OR_RETURN(
+        const std::optional<RequestRecord> earlier,
+        FindRequestRow(*connection_, request.method, request.request_id));
+    if (!earlier.has_value()) return UnreservedRequestError(request);
+    if (earlier->request_sha256 != request.request_sha256) {
+      return RequestIdConflictError(request.method, request.request_id);
+    }
+    TENANTRY_ASSIGN_OR_RETURN(result, GetUserLocked(earlier->resource_id));
+    return absl::OkStatus();
+  }));
+  return result;
 }
 
 absl::StatusOr<UserRecord> SqliteSharedStore::GetUser(absl::string_view id) {

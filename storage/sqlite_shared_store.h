@@ -22,13 +22,24 @@ class SqliteSharedStore : public SharedStore {
   absl::StatusOr<TenantRecord> CreateTenant(
       const TenantRecord& tenant) override;
   absl::StatusOr<TenantRecord> GetTenant(absl::string_view id) override;
-  absl::StatusOr<Page<TenantRecord>> ListTenants(
-      const PageRequest& page) override;
+  using SharedStore::ListTenants;
+  absl::StatusOr<Page<TenantRecord>> ListTenants(const PageRequest& page,
+                                                 bool show_deleted) override;
+  absl::StatusOr<Page<TenantRecord>> ListPurgeableTenants(
+      absl::Time now, const PageRequest& page) override;
   absl::StatusOr<TenantRecord> UpdateTenant(
       absl::string_view id, const Mutation<TenantRecord>& mutation) override;
   absl::Status DeleteTenant(absl::string_view id) override;
+  absl::StatusOr<TenantRecord> CreateTenantForRequest(
+      const TenantRecord& tenant, const RequestKey& request) override;
+  absl::StatusOr<std::optional<RequestRecord>> FindRequestRecord(
+      absl::string_view method, absl::string_view request_id) override;
+  absl::StatusOr<bool> ReserveRequest(const RequestKey& request) override;
+  absl::StatusOr<int64_t> DeleteRequestRecordsBefore(absl::Time time) override;
 
   absl::StatusOr<UserRecord> CreateUser(const UserRecord& user) override;
+  absl::StatusOr<UserRecord> CreateUserForRequest(
+      const UserRecord& user, const RequestKey& request) override;
   absl::StatusOr<UserRecord> GetUser(absl::string_view id) override;
   absl::StatusOr<UserRecord> FindUserByEmail(absl::string_view email) override;
   absl::StatusOr<Page<UserRecord>> ListUsers(const PageRequest& page) override;

@@ -91,6 +91,19 @@ void TenantCache::Evict(absl::string_view tenant_id) {
   index_.erase(it);
 }
 
+void TenantCache::EvictIfFileChanged(absl::string_view tenant_id) {
+  std::shared_ptr<TenantDatabase> database;
+  {
+    absl::MutexLock lock(&mutex_);
+    auto it = index_.find(tenant_id);
+    if (it == index_.end()) return;
+    database = *it->second;
+  }
+  // stat() runs outside the lock; an Evict() meanwhile is harmless.
+  if (database->IsFileAt()) return;
+  Evict(tenant_id);
+}
+
 size_t TenantCache::size() const {
   absl::MutexLock lock(&mutex_);
   return lru_.size();
@@ -98,7 +111,12 @@ size_t TenantCache::size() const {
 
 TenantCache::Stats TenantCache::stats() const {
   absl::MutexLock lock(&mutex_);
-  return stats_;
+  Stats stats = stats_;
+  stats.open_databases = static_cast<int64_t>(lru_.size());
+  for (const auto& [tenant_id, database] : evicted_) {
+    if (!database.expired()) ++stats.open_databases;
+  }
+  return stats;
 }
 
 }  // namespace tenantry::storage

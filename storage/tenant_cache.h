@@ -36,6 +36,9 @@ class TenantCache {
     int64_t hits = 0;
     int64_t misses = 0;
     int64_t evictions = 0;
+    // Databases open now: the cached ones and the evicted ones that calls
+    // still use. Filled in by stats().
+    int64_t open_databases = 0;
   };
 
   explicit TenantCache(Options options);
@@ -51,6 +54,10 @@ class TenantCache {
   // even while calls still use it: the next Get() opens the file anew.
   // Call it when the file is removed or replaced.
   void Evict(absl::string_view tenant_id);
+
+  // Evicts the tenant's open database if its file was removed or replaced
+  // by another process since it was opened.
+  void EvictIfFileChanged(absl::string_view tenant_id);
 
   size_t size() const;
   Stats stats() const;

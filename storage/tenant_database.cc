@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -128,8 +129,22 @@ absl::StatusOr<std::unique_ptr<TenantDatabase>> TenantDatabase::Open(
   state->connection = std::move(connection);
   state->path = path;
   state->options = options;
+  // The file was opened just before, so a stat error leaves the identity
+  // unset and IsFileAt() false: the next check reopens the file.
+  struct stat file_status;
+  if (stat(path.c_str(), &file_status) == 0) {
+    state->device = file_status.st_dev;
+    state->inode = file_status.st_ino;
+  }
   return std::unique_ptr<TenantDatabase>(
       new TenantDatabase(std::move(state), CallLimits()));
+}
+
+bool TenantDatabase::IsFileAt() const {
+  struct stat file_status;
+  if (stat(state_->path.c_str(), &file_status) != 0) return false;
+  return state_->inode != 0 && file_status.st_dev == state_->device &&
+         file_status.st_ino == state_->inode;
 }
 
 absl::Status TenantDatabase::CheckLimits(Stage stage) const {
@@ -218,6 +233,40 @@ absl::Status TenantDatabase::AwaitWithinLimits(
   }
 }
 
+namespace {
+
+// The counts behind GetGroupCommitStats(). Relaxed atomics: they are only
+// read for monitoring, and each update costs a few nanoseconds next to a
+// commit.
+std::array<std::atomic<int64_t>, GroupCommitStats::kSizeBounds.size()>
+    group_commits_by_size;
+std::atomic<int64_t> group_commit_writes{0};
+std::atomic<int64_t> queued_writes{0};
+
+void CountGroupCommit(size_t writes) {
+  const auto& bounds = GroupCommitStats::kSizeBounds;
+  const size_t bucket = std::lower_bound(bounds.begin(), bounds.end(),
+                                         static_cast<int64_t>(writes)) -
+                        bounds.begin();
+  group_commits_by_size[std::min(bucket, bounds.size() - 1)].fetch_add(
+      1, std::memory_order_relaxed);
+  group_commit_writes.fetch_add(static_cast<int64_t>(writes),
+                                std::memory_order_relaxed);
+}
+
+}  // namespace
+
+GroupCommitStats GetGroupCommitStats() {
+  GroupCommitStats stats;
+  for (size_t i = 0; i < stats.commits_by_size.size(); ++i) {
+    stats.commits_by_size[i] =
+        group_commits_by_size[i].load(std::memory_order_relaxed);
+  }
+  stats.writes = group_commit_writes.load(std::memory_order_relaxed);
+  stats.queued_writes = queued_writes.load(std::memory_order_relaxed);
+  return stats;
+}
+
 absl::Status TenantDatabase::WriteErased(
     const std::function<absl::Status(SqliteConnection&)>& work) const {
   State& state = *state_;
@@ -226,6 +275,7 @@ absl::Status TenantDatabase::WriteErased(
   {
     absl::MutexLock lock(&state.mutex);
     state.write_queue.push_back(&pending);
+    queued_writes.fetch_add(1, std::memory_order_relaxed);
     // The oldest waiting write leads the next group commit once the
     // connection is free; the others wait until a leader has run them.
     const auto done_or_leads = [&state, &pending]() {
@@ -241,6 +291,7 @@ absl::Status TenantDatabase::WriteErased(
                               state.write_queue.end(), &pending);
       if (queued != state.write_queue.end()) {
         state.write_queue.erase(queued);
+        queued_writes.fetch_sub(1, std::memory_order_relaxed);
         return waited;
       }
       // A leader has taken this write and holds a pointer to `pending`, so
@@ -254,6 +305,9 @@ absl::Status TenantDatabase::WriteErased(
       group.push_back(state.write_queue.front());
       state.write_queue.pop_front();
     }
+    queued_writes.fetch_sub(static_cast<int64_t>(group.size()),
+                            std::memory_order_relaxed);
+    CountGroupCommit(group.size());
   }
   CommitGroup(group);
   absl::MutexLock lock(&state.mutex);

@@ -4,6 +4,10 @@
 // One tenant's SQLite database file and the functions that create, check
 // and remove such files under a data directory.
 
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -58,6 +62,11 @@ class TenantDatabase {
   TenantDatabase& operator=(const TenantDatabase&) = delete;
 
   const std::string& tenant_id() const { return state_->tenant_id; }
+
+  // Whether the file at the path this database was opened from is still the
+  // one it has open. False once another process removed or replaced the
+  // file, for example `tenantctl purge` followed by `tenantctl restore`.
+  bool IsFileAt() const;
 
   // Returns a handle to this database whose Run() stops at `limits`.
   TenantDatabase WithLimits(CallLimits limits) const {
@@ -195,6 +204,9 @@ class TenantDatabase {
     // read connections.
     std::string path;
     SqliteConnection::Options options;
+    // The device and inode of `path` when it was opened; see IsFileAt().
+    dev_t device = 0;
+    ino_t inode = 0;
     absl::Mutex read_mutex;
     // Read connections that no Read() uses; Read() opens one when none is
     // idle and fewer than kMaxReadConnections are open.
@@ -266,6 +278,25 @@ class TenantDatabase {
   const std::shared_ptr<State> state_;
   const CallLimits limits_;
 };
+
+// Process-wide counts of the group commits of all tenant databases, for
+// monitoring.
+struct GroupCommitStats {
+  // Upper bounds of the size buckets: group commits of 1 write, 2 writes,
+  // 3 to 4 writes, and so on up to TenantDatabase::kMaxGroupCommit.
+  static constexpr std::array<int64_t, 7> kSizeBounds = {1,  2,  4, 8,
+                                                         16, 32, 64};
+  // Group commits per size bucket, not cumulative.
+  std::array<int64_t, kSizeBounds.size()> commits_by_size{};
+  // Writes taken by all group commits, including writes that then did
+  // not run because their deadline had passed.
+  int64_t writes = 0;
+  // Write() calls that wait for a group commit now.
+  int64_t queued_writes = 0;
+};
+
+// Reads the counts of group commits since the process started.
+GroupCommitStats GetGroupCommitStats();
 
 struct DatabaseHealth {
   // The highest applied tenant migration.

@@ -65,6 +65,7 @@ using tenantry::v1::Profile;
 using tenantry::v1::ProfileService;
 using tenantry::v1::Tenant;
 using tenantry::v1::TenantService;
+using tenantry::v1::UndeleteTenantRequest;
 using tenantry::v1::UpdateDocumentRequest;
 using tenantry::v1::UpdateProfileRequest;
 using tenantry::v1::UpdateTenantRequest;
@@ -309,6 +310,32 @@ std::vector<BadInputCase> TenantServiceCases() {
   }
   {
     CreateTenantRequest request = ValidCreateTenant();
+    request.mutable_tenant()->set_state(Tenant::DELETED);
+    cases.push_back(Invalid("CreateTenantStateDeleted", "tenant.state",
+                            create_tenant(request)));
+  }
+  {
+    CreateTenantRequest request = ValidCreateTenant();
+    request.set_request_id("with space");
+    cases.push_back(Invalid("CreateTenantRequestIdMalformed", "request_id",
+                            create_tenant(request)));
+  }
+  cases.push_back(
+      Invalid("UndeleteTenantNameMissing", "name", [](const World& world) {
+        return SendShared(world.server->tenants(),
+                          &TenantService::Stub::UndeleteTenant,
+                          UndeleteTenantRequest());
+      }));
+  cases.push_back(
+      Invalid("UndeleteTenantEtagLeadingZero", "etag", [](const World& world) {
+        UndeleteTenantRequest request;
+        request.set_name("tenants/alpha");
+        request.set_etag("r01");
+        return SendShared(world.server->tenants(),
+                          &TenantService::Stub::UndeleteTenant, request);
+      }));
+  {
+    CreateTenantRequest request = ValidCreateTenant();
     request.mutable_tenant()->set_display_name("   ");
     cases.push_back(Invalid("CreateTenantDisplayNameOnlyWhitespace",
                             "tenant.display_name", create_tenant(request)));
@@ -364,6 +391,13 @@ std::vector<BadInputCase> TenantServiceCases() {
     request.mutable_tenant()->set_state(static_cast<Tenant::State>(99));
     request.mutable_update_mask()->add_paths("state");
     cases.push_back(Invalid("UpdateTenantStateUnknown", "tenant.state",
+                            update_tenant(request)));
+  }
+  {
+    UpdateTenantRequest request = ValidUpdateTenant();
+    request.mutable_tenant()->set_state(Tenant::DELETED);
+    request.mutable_update_mask()->add_paths("state");
+    cases.push_back(Invalid("UpdateTenantStateDeleted", "tenant.state",
                             update_tenant(request)));
   }
   {
@@ -467,6 +501,12 @@ std::vector<BadInputCase> UserServiceCases() {
   };
   cases.push_back(Invalid("CreateUserEmailMissing", "user.email",
                           create_user_with_email("")));
+  {
+    CreateUserRequest request = ValidCreateUser();
+    request.set_request_id(Repeat('r', 65));
+    cases.push_back(Invalid("CreateUserRequestIdTooLong", "request_id",
+                            create_user(request)));
+  }
   cases.push_back(Invalid("CreateUserEmailWithoutAt", "user.email",
                           create_user_with_email("dan.example.com")));
   cases.push_back(Invalid("CreateUserEmailWithTwoAts", "user.email",

@@ -186,9 +186,11 @@ class LifecycleTest : public ::testing::Test {
     return tenant_stub_->GetTenant(&context, request, &tenant);
   }
 
+  // Removes the tenant and its files at once (force=true).
   grpc::Status DeleteTenant(absl::string_view tenant_id) {
     DeleteTenantRequest request;
     request.set_name(TenantName(tenant_id));
+    request.set_force(true);
     tenantry::v1::Tenant deleted;
     return tenant_stub_->DeleteTenant(TestServer::Context().get(), request,
                                       &deleted);

@@ -605,6 +605,7 @@ TEST_F(TenantIsolationTest, NameOfOtherTenantReturnsInvalidArgument) {
 TEST_F(TenantIsolationTest, DeletingTenantKeepsOtherTenantData) {
   tenantry::v1::DeleteTenantRequest request;
   request.set_name("tenants/globex");
+  request.set_force(true);
   tenantry::v1::Tenant deleted;
   ASSERT_EQ(server_->tenants()
                 .DeleteTenant(TestServer::Context().get(), request, &deleted)

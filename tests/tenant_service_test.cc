@@ -59,10 +59,13 @@ class TenantServiceTest : public ::testing::TestWithParam<SharedStoreBackend> {
                                            tenant);
   }
 
-  grpc::Status DeleteTenant(absl::string_view name, absl::string_view etag) {
+  // Soft-deletes the tenant, or with `force` removes it and its files.
+  grpc::Status DeleteTenant(absl::string_view name, absl::string_view etag,
+                            bool force = false) {
     DeleteTenantRequest request;
     request.set_name(std::string(name));
     request.set_etag(std::string(etag));
+    request.set_force(force);
     Tenant response;
     return server_->tenants().DeleteTenant(TestServer::Context().get(), request,
                                            &response);
@@ -545,12 +548,12 @@ TEST_P(TenantServiceTest, UpdateTenantWithMalformedNameReturnsInvalidArgument) {
       << status.error_message();
 }
 
-TEST_P(TenantServiceTest, DeleteTenantRemovesDatabaseFiles) {
+TEST_P(TenantServiceTest, ForceDeleteTenantRemovesDatabaseFiles) {
   server_->CreateTenant("acme");
   server_->CreateUserWithProfile("acme", "ada@example.com");
   ASSERT_TRUE(std::filesystem::exists(DatabasePath("acme")));
 
-  const grpc::Status status = DeleteTenant("tenants/acme", "");
+  const grpc::Status status = DeleteTenant("tenants/acme", "", /*force=*/true);
 
   ASSERT_EQ(status.error_code(), grpc::StatusCode::OK)
       << status.error_message();
@@ -559,9 +562,9 @@ TEST_P(TenantServiceTest, DeleteTenantRemovesDatabaseFiles) {
   EXPECT_FALSE(std::filesystem::exists(DatabasePath("acme") + "-shm"));
 }
 
-TEST_P(TenantServiceTest, GetDeletedTenantReturnsNotFound) {
+TEST_P(TenantServiceTest, GetForceDeletedTenantReturnsNotFound) {
   server_->CreateTenant("acme");
-  ASSERT_EQ(DeleteTenant("tenants/acme", "").error_code(),
+  ASSERT_EQ(DeleteTenant("tenants/acme", "", /*force=*/true).error_code(),
             grpc::StatusCode::OK);
   Tenant tenant;
 
@@ -571,11 +574,11 @@ TEST_P(TenantServiceTest, GetDeletedTenantReturnsNotFound) {
       << status.error_message();
 }
 
-TEST_P(TenantServiceTest, DeletedTenantRejectsTenantScopedCalls) {
+TEST_P(TenantServiceTest, ForceDeletedTenantRejectsTenantScopedCalls) {
   server_->CreateTenant("acme");
   ListProfilesResponse before;
   ASSERT_EQ(ListProfiles("acme", &before).error_code(), grpc::StatusCode::OK);
-  ASSERT_EQ(DeleteTenant("tenants/acme", "").error_code(),
+  ASSERT_EQ(DeleteTenant("tenants/acme", "", /*force=*/true).error_code(),
             grpc::StatusCode::OK);
   ListProfilesResponse after;
 
@@ -633,7 +636,7 @@ TEST_P(TenantServiceTest, DeleteTenantWithMalformedNameReturnsInvalidArgument) {
 TEST_P(TenantServiceTest, RecreatedTenantStartsWithEmptyDatabase) {
   server_->CreateTenant("acme");
   server_->CreateUserWithProfile("acme", "ada@example.com");
-  ASSERT_EQ(DeleteTenant("tenants/acme", "").error_code(),
+  ASSERT_EQ(DeleteTenant("tenants/acme", "", /*force=*/true).error_code(),
             grpc::StatusCode::OK);
   server_->CreateTenant("acme");
   ListProfilesResponse profiles;

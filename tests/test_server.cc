@@ -113,6 +113,11 @@ TestServer::~TestServer() {
   std::filesystem::remove_all(data_dir_, error);
 }
 
+std::string TestServer::shared_db_url() const {
+  if (postgres_ != nullptr) return postgres_->url();
+  return absl::StrCat("sqlite:", data_dir_, "/shared.db");
+}
+
 std::unique_ptr<grpc::ClientContext> TestServer::Context() {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() +

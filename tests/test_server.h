@@ -64,6 +64,8 @@ class TestServer {
   TestServer& operator=(const TestServer&) = delete;
 
   const std::string& data_dir() const { return data_dir_; }
+  // The URL of the server's shared store, for tests that open it directly.
+  std::string shared_db_url() const;
   int port() const { return server_->port(); }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 

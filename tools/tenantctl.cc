@@ -22,6 +22,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "storage/ids.h"
 #include "storage/postgres_pool.h"
 #include "storage/shared_store.h"
@@ -31,6 +33,8 @@
 #include "storage/tenant_database.h"
 #include "storage/tenant_registry.h"
 #include "tools/dev_data.h"
+#include "tools/tenantctl_backup.h"
+#include "tools/tenantctl_migrations.h"
 
 ABSL_FLAG(std::string, data_dir, "data",
           "Directory of the tenant databases and the default shared store; "
@@ -40,13 +44,39 @@ ABSL_FLAG(std::string, shared_db, "",
           "postgresql://user:password@host:port/database. Empty means "
           "sqlite:<data_dir>/shared.db.");
 ABSL_FLAG(std::string, tenant, "",
-          "For `migrate tenants` and `status`: only this tenant, which must "
-          "be registered.");
+          "For `migrate tenants`, `migrate down`, `status` and `purge`: "
+          "only this tenant, which must be registered. For `backup`: the "
+          "tenant to copy. For `restore`: the id to register the copy as, "
+          "which must not be registered.");
 ABSL_FLAG(std::string, tenant_migrations_dir, "",
-          "For `migrate tenants` and `status`: read the tenant migrations "
-          "from NNNN_name.up.sql files in this directory instead of the "
-          "ones built into tenantctl, to try a new migration before it is "
-          "built in. Empty means the built-in ones.");
+          "For `migrate tenants`, `migrate down` and `status`: read the "
+          "tenant migrations from NNNN_name.up.sql and NNNN_name.down.sql "
+          "files in this directory instead of the ones built into "
+          "tenantctl, to try a new migration before it is built in. Empty "
+          "means the built-in ones.");
+
+ABSL_FLAG(bool, ignore_purge_time, false,
+          "For `purge`: also purge DELETED tenants whose purge time has not "
+          "come yet. Tenants that are not DELETED are never purged.");
+ABSL_FLAG(absl::Duration, tenant_retention, absl::Hours(168),
+          "For `purge` without --tenant: request ids of CreateTenant and "
+          "CreateUser older than this are deleted. Use the server's "
+          "--tenant_retention.");
+
+ABSL_FLAG(bool, overwrite, false,
+          "For `backup`: replace an existing output file instead of failing.");
+ABSL_FLAG(std::string, display_name, "",
+          "For `restore`: the display name of the restored tenant. Empty "
+          "means the tenant id.");
+ABSL_FLAG(std::string, track, "",
+          "For `migration new` and `migrate down`: the migration track, "
+          "tenant or shared.");
+ABSL_FLAG(std::string, migrations_dir, "migrations",
+          "For `migration new`: the directory with the shared/ and tenant/ "
+          "migration directories.");
+ABSL_FLAG(int64_t, to, -1,
+          "For `migrate down`: the schema version to return to; every "
+          "applied migration above it is reverted. 0 reverts all.");
 
 namespace tenantry::tools {
 namespace {
@@ -63,6 +93,23 @@ constexpr char kUsage[] =
     "      if the shared store or a tenant is behind\n"
     "  tenantctl status --tenant=ID       show one tenant's version\n"
     "  tenantctl init-dev-data            load sample tenants and data\n"
+    "  tenantctl purge                    remove the DELETED tenants whose\n"
+    "      purge time has passed, with their data and keys, and old\n"
+    "      request ids; exits 1 if any tenant failed\n"
+    "  tenantctl purge --tenant=ID        purge one DELETED tenant\n"
+    "  tenantctl purge --ignore_purge_time    purge DELETED tenants before\n"
+    "      their purge time too\n"
+    "  tenantctl backup --tenant=ID OUT   copy a tenant's database to the\n"
+    "      new file OUT while the server runs (--overwrite replaces OUT)\n"
+    "  tenantctl restore IN --tenant=ID   register the copy IN as tenant ID,\n"
+    "      migrated to the latest version; ID must not be registered\n"
+    "  tenantctl migration new --track=tenant|shared NAME\n"
+    "      write the next NNNN_NAME.up.sql and NNNN_NAME.down.sql into\n"
+    "      --migrations_dir (default: migrations)\n"
+    "  tenantctl migrate down --track=shared --to=VERSION\n"
+    "  tenantctl migrate down --track=tenant [--tenant=ID] --to=VERSION\n"
+    "      revert every applied migration above VERSION with its down\n"
+    "      file, each in its own transaction; stop the server first\n"
     "\n"
     "Flags --data_dir and --shared_db select the stores, as for the "
     "server. Only `migrate shared` and `init-dev-data` create a SQLite "
@@ -356,6 +403,163 @@ int InitDevData(Stores& stores) {
   return EXIT_SUCCESS;
 }
 
+std::string FormatUtc(absl::Time time) {
+  return absl::FormatTime(absl::RFC3339_sec, time, absl::UTCTimeZone());
+}
+
+// Returns "deleted <time>, purge time <time>" for a soft-deleted tenant.
+std::string DeletionTimes(const storage::TenantRecord& tenant) {
+  return absl::StrCat("deleted ",
+                      FormatUtc(tenant.delete_time.value_or(absl::UnixEpoch())),
+                      ", purge time ",
+                      FormatUtc(tenant.purge_time.value_or(absl::UnixEpoch())));
+}
+
+// Purges the one tenant that --tenant names.
+int PurgeOneTenant(Stores& stores, const std::string& tenant_id) {
+  const bool ignore_purge_time = absl::GetFlag(FLAGS_ignore_purge_time);
+  absl::StatusOr<storage::TenantRecord> purged = stores.registry->Purge(
+      tenant_id, storage::CurrentTime(), ignore_purge_time);
+  if (!purged.ok()) {
+    std::cout << "tenant " << tenant_id
+              << ": FAILED: " << purged.status().message();
+    // A DELETED tenant that failed the precondition is not due yet.
+    const absl::StatusOr<storage::TenantRecord> tenant =
+        stores.shared_store->GetTenant(tenant_id);
+    if (absl::IsFailedPrecondition(purged.status()) && !ignore_purge_time &&
+        tenant.ok() && tenant->delete_time.has_value()) {
+      std::cout << ". To purge it now, run: "
+                << CommandHint(absl::StrCat("purge --tenant=", tenant_id,
+                                            " --ignore_purge_time"));
+    }
+    std::cout << "\n0 tenants purged, 1 failed\n";
+    return EXIT_FAILURE;
+  }
+  std::cout << "tenant " << tenant_id << ": purged (" << DeletionTimes(*purged)
+            << ")\n1 tenant purged\n";
+  return EXIT_SUCCESS;
+}
+
+// Purges DELETED tenants, never others, like the server's purge sweep.
+int Purge(Stores& stores) {
+  absl::Status shared = RequireCurrentSharedSchema(*stores.shared_store);
+  if (!shared.ok()) {
+    std::cerr << "tenantctl: " << shared.message() << "\n";
+    return EXIT_FAILURE;
+  }
+  const absl::Duration retention = absl::GetFlag(FLAGS_tenant_retention);
+  if (retention <= absl::ZeroDuration()) {
+    std::cerr << "tenantctl: --tenant_retention="
+              << absl::FormatDuration(retention)
+              << " must be positive, for example 168h\n";
+    return EXIT_FAILURE;
+  }
+  const std::string only = absl::GetFlag(FLAGS_tenant);
+  if (!only.empty()) return PurgeOneTenant(stores, only);
+
+  stores.registry->set_retention(retention);
+  storage::PurgeOptions options;
+  options.now = storage::CurrentTime();
+  options.ignore_purge_time = absl::GetFlag(FLAGS_ignore_purge_time);
+  absl::StatusOr<storage::PurgeReport> report =
+      stores.registry->PurgeExpired(options);
+  if (!report.ok()) {
+    std::cerr << "tenantctl: failed to list the tenants due for purge: "
+              << report.status().message() << "\n";
+    return EXIT_FAILURE;
+  }
+  for (const storage::TenantRecord& tenant : report->purged) {
+    std::cout << "tenant " << tenant.id << ": purged (" << DeletionTimes(tenant)
+              << ")\n";
+  }
+  for (const auto& [tenant_id, status] : report->failures) {
+    std::cout << "tenant " << tenant_id << ": FAILED: " << status.message()
+              << "\n";
+  }
+  std::cout << report->purged.size() << " tenants purged, "
+            << report->failures.size() << " failed; ";
+  if (report->request_records_status.ok()) {
+    std::cout << report->request_records_deleted << " request ids older than "
+              << absl::FormatDuration(retention) << " deleted\n";
+  } else {
+    std::cout << "failed to delete old request ids: "
+              << report->request_records_status.message() << "\n";
+  }
+  return report->failures.empty() && report->request_records_status.ok()
+             ? EXIT_SUCCESS
+             : EXIT_FAILURE;
+}
+
+// Returns --shared_db, or the default shared store of --data_dir.
+std::string SharedStoreUrl() {
+  const std::string url = absl::GetFlag(FLAGS_shared_db);
+  return url.empty()
+             ? storage::DefaultSharedStoreUrl(absl::GetFlag(FLAGS_data_dir))
+             : url;
+}
+
+int Backup(Stores& stores, const std::string& output_path) {
+  BackupRequest request;
+  request.data_dir = stores.data_dir;
+  request.tenant_id = absl::GetFlag(FLAGS_tenant);
+  request.output_path = output_path;
+  request.overwrite = absl::GetFlag(FLAGS_overwrite);
+  return BackupTenant(*stores.shared_store, request, std::cout, std::cerr);
+}
+
+int Restore(Stores& stores, const std::string& input_path) {
+  absl::Status shared = RequireCurrentSharedSchema(*stores.shared_store);
+  if (!shared.ok()) {
+    std::cerr << "tenantctl: " << shared.message() << "\n";
+    return EXIT_FAILURE;
+  }
+  RestoreRequest request;
+  request.data_dir = stores.data_dir;
+  request.tenant_id = absl::GetFlag(FLAGS_tenant);
+  request.input_path = input_path;
+  request.display_name = absl::GetFlag(FLAGS_display_name);
+  request.command_hint = CommandHint;
+  return RestoreTenant(*stores.shared_store, request, std::cout, std::cerr);
+}
+
+int MigrateTenantsDownCommand(Stores& stores) {
+  absl::StatusOr<std::vector<storage::Migration>> migrations =
+      SelectedTenantMigrations();
+  if (!migrations.ok()) {
+    std::cerr << "tenantctl: " << migrations.status().message() << "\n";
+    return EXIT_FAILURE;
+  }
+  absl::StatusOr<std::vector<std::string>> ids =
+      SelectedTenantIds(*stores.shared_store);
+  if (!ids.ok()) {
+    std::cerr << "tenantctl: " << ids.status().message() << "\n";
+    return EXIT_FAILURE;
+  }
+  const bool one_tenant = !absl::GetFlag(FLAGS_tenant).empty();
+  return MigrateTenantsDown(*ids, stores.data_dir, *migrations,
+                            absl::GetFlag(FLAGS_to), one_tenant, std::cout,
+                            std::cerr);
+}
+
+// Checks the flags of `migrate down` and returns an error message, or ""
+// if they are valid.
+std::string MigrateDownFlagError() {
+  const std::string track = absl::GetFlag(FLAGS_track);
+  if (track != "tenant" && track != "shared") {
+    return absl::StrCat("--track is \"", track,
+                        "\" but `migrate down` needs --track=tenant or "
+                        "--track=shared");
+  }
+  if (absl::GetFlag(FLAGS_to) < 0) {
+    return "`migrate down` needs --to=VERSION, the version to return to; "
+           "--to=0 reverts every migration";
+  }
+  if (track == "shared" && !absl::GetFlag(FLAGS_tenant).empty()) {
+    return "--tenant applies only to `migrate down --track=tenant`";
+  }
+  return "";
+}
+
 int Run(const std::vector<std::string>& command) {
   using Handler = std::function<int(Stores&)>;
   Handler handler;
@@ -363,7 +567,43 @@ int Run(const std::vector<std::string>& command) {
   // missing one means a mistyped --data_dir or --shared_db.
   SharedStoreCreation creation = SharedStoreCreation::kRequireExisting;
   const std::string joined = absl::StrJoin(command, " ");
-  if (joined == "migrate shared") {
+  const std::string first = command.empty() ? "" : command.front();
+  if (first == "backup" || first == "restore") {
+    if (command.size() != 2) {
+      std::cerr << "tenantctl: " << first << " takes one path: "
+                << (first == "backup" ? "tenantctl backup --tenant=ID OUT"
+                                      : "tenantctl restore IN --tenant=ID")
+                << "\n";
+      return EXIT_FAILURE;
+    }
+    if (absl::GetFlag(FLAGS_tenant).empty()) {
+      std::cerr << "tenantctl: " << first << " needs --tenant=ID\n";
+      return EXIT_FAILURE;
+    }
+    const std::string path = command[1];
+    handler = [first, path](Stores& stores) {
+      return first == "backup" ? Backup(stores, path) : Restore(stores, path);
+    };
+  } else if (command.size() == 3 && command[0] == "migration" &&
+             command[1] == "new") {
+    // Writes files in the source tree and opens no store.
+    return NewMigration(absl::GetFlag(FLAGS_migrations_dir),
+                        absl::GetFlag(FLAGS_track), command[2], std::cout,
+                        std::cerr);
+  } else if (joined == "migrate down") {
+    const std::string error = MigrateDownFlagError();
+    if (!error.empty()) {
+      std::cerr << "tenantctl: " << error << "\n";
+      return EXIT_FAILURE;
+    }
+    if (absl::GetFlag(FLAGS_track) == "shared") {
+      // Works on the schema directly, also when it is too old for
+      // SharedStore to read.
+      return MigrateSharedDown(SharedStoreUrl(), absl::GetFlag(FLAGS_to),
+                               std::cout, std::cerr);
+    }
+    handler = MigrateTenantsDownCommand;
+  } else if (joined == "migrate shared") {
     handler = MigrateShared;
     creation = SharedStoreCreation::kCreateIfMissing;
   } else if (joined == "migrate tenants") {
@@ -373,6 +613,8 @@ int Run(const std::vector<std::string>& command) {
   } else if (joined == "init-dev-data") {
     handler = InitDevData;
     creation = SharedStoreCreation::kCreateIfMissing;
+  } else if (joined == "purge") {
+    handler = Purge;
   } else {
     std::cerr << "tenantctl: unknown command \"" << joined << "\"\n\n"
               << kUsage << "\n";

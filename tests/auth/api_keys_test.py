@@ -147,9 +147,11 @@ class AuthTestCase(unittest.TestCase):
         auth_testing.create_tenant(_channel, ADMIN_KEY, tenant_id)
         return tenant_id
 
-    def delete_tenant(self, tenant_id):
-        self.tenants.DeleteTenant(
-            tenant_pb2.DeleteTenantRequest(name=f"tenants/{tenant_id}"),
+    def delete_tenant(self, tenant_id, force=True):
+        """Delete the tenant: for good by default, else soft."""
+        return self.tenants.DeleteTenant(
+            tenant_pb2.DeleteTenantRequest(name=f"tenants/{tenant_id}",
+                                           force=force),
             metadata=bearer(ADMIN_KEY), timeout=RPC_TIMEOUT_SECONDS)
 
     def suspend_tenant(self, tenant_id):
@@ -250,6 +252,21 @@ class AuthTestCase(unittest.TestCase):
                                                title="new notes"),
                 update_mask=field_mask_pb2.FieldMask(paths=["title"])),
             metadata)
+        content = b"streamed content"
+        uploaded = self.call_ok(
+            "UploadDocument", self.documents.UploadDocument,
+            iter([
+                document_pb2.UploadDocumentRequest(
+                    parent=parent,
+                    document=document_pb2.Document(title="streamed"),
+                    sha256=hashlib.sha256(content).hexdigest()),
+                document_pb2.UploadDocumentRequest(chunk=content),
+            ]), metadata)
+        downloaded = self.call_ok(
+            "DownloadDocument", self.documents.DownloadDocument,
+            document_pb2.DownloadDocumentRequest(name=uploaded.name),
+            metadata)
+        self.assertEqual(b"".join(part.chunk for part in downloaded), content)
         self.call_ok("DeleteDocument", self.documents.DeleteDocument,
                      document_pb2.DeleteDocumentRequest(name=document.name),
                      metadata)
@@ -260,7 +277,8 @@ class AuthTestCase(unittest.TestCase):
             "CreateProfile", "GetProfile", "LookupProfileByUser",
             "ListProfiles", "UpdateProfile", "CreatePost", "ListPosts",
             "CreateDocument", "GetDocument", "ListDocuments",
-            "UpdateDocument", "DeleteDocument", "DeleteProfile"
+            "UpdateDocument", "UploadDocument", "DownloadDocument",
+            "DeleteDocument", "DeleteProfile"
         }
 
 
@@ -288,6 +306,14 @@ class AdminKeyTest(AuthTestCase):
             admin)
         self.call_ok("CheckTenantDatabase", self.tenants.CheckTenantDatabase,
                      tenant_pb2.CheckTenantDatabaseRequest(name=name), admin)
+        self.call_ok("GetTenantUsage", self.tenants.GetTenantUsage,
+                     tenant_pb2.GetTenantUsageRequest(name=f"{name}/usage"),
+                     admin)
+        exported = self.call_ok(
+            "ExportTenant", self.tenants.ExportTenant,
+            tenant_pb2.ExportTenantRequest(name=name), admin)
+        self.assertTrue(b"".join(part.data for part in exported).startswith(
+            b"SQLite format 3\0"))
         api_key = self.call_ok(
             "CreateApiKey", self.tenants.CreateApiKey,
             tenant_pb2.CreateApiKeyRequest(
@@ -300,8 +326,8 @@ class AdminKeyTest(AuthTestCase):
                      tenant_pb2.DeleteApiKeyRequest(name=api_key.name), admin)
         called |= {
             "CreateTenant", "GetTenant", "ListTenants", "UpdateTenant",
-            "CheckTenantDatabase", "CreateApiKey", "ListApiKeys",
-            "DeleteApiKey"
+            "CheckTenantDatabase", "GetTenantUsage", "ExportTenant",
+            "CreateApiKey", "ListApiKeys", "DeleteApiKey"
         }
 
         user = self.call_ok(
@@ -326,7 +352,9 @@ class AdminKeyTest(AuthTestCase):
 
         self.call_ok("DeleteTenant", self.tenants.DeleteTenant,
                      tenant_pb2.DeleteTenantRequest(name=name), admin)
-        called.add("DeleteTenant")
+        self.call_ok("UndeleteTenant", self.tenants.UndeleteTenant,
+                     tenant_pb2.UndeleteTenantRequest(name=name), admin)
+        called |= {"DeleteTenant", "UndeleteTenant"}
 
         every_method = {
             method for _, method, _ in methods_of(SERVICE_MODULES)
@@ -666,6 +694,20 @@ class ApiKeyLifecycleTest(AuthTestCase):
             tenant_pb2.ListApiKeysRequest(parent=f"tenants/{tenant_id}"),
             metadata=bearer(ADMIN_KEY))
         self.assertEqual(code, NOT_FOUND)
+
+    def test_soft_deleted_tenant_refuses_its_keys(self):
+        tenant_id = self.create_tenant("asleep")
+        api_key = new_key(tenant_id)
+        self.assertKeyWorks(api_key.key, tenant_id)
+        self.delete_tenant(tenant_id, force=False)
+        self.assertEqual(
+            self.list_profiles_code(
+                tenant_call_metadata(api_key.key, tenant_id), tenant_id),
+            NOT_FOUND)
+        self.tenants.UndeleteTenant(
+            tenant_pb2.UndeleteTenantRequest(name=f"tenants/{tenant_id}"),
+            metadata=bearer(ADMIN_KEY), timeout=RPC_TIMEOUT_SECONDS)
+        self.assertKeyWorks(api_key.key, tenant_id)
 
     def test_delete_tenant_removes_key_rows(self):
         tenant_id = self.create_tenant("norows")

@@ -27,8 +27,10 @@ MAX_REQUEST_BYTES = 65536
 LARGE_DOCUMENT_LIMIT = 1000000
 
 DEFAULT_CASE_DOCUMENT_LIMIT = 100000
-# The server's default: twice --max_document_bytes plus 1 MiB.
-DEFAULT_CASE_REQUEST_LIMIT = 2 * DEFAULT_CASE_DOCUMENT_LIMIT + (1 << 20)
+# The server's default: twice --max_document_bytes, or the 1 MiB
+# --document_chunk_bytes if that is larger, plus 1 MiB.
+DEFAULT_CASE_REQUEST_LIMIT = (max(2 * DEFAULT_CASE_DOCUMENT_LIMIT, 1 << 20) +
+                              (1 << 20))
 # More than the other fields of a CreateDocumentRequest take here.
 MESSAGE_OVERHEAD_BYTES = 200
 

@@ -325,6 +325,23 @@ void CheckResourceNameProperties(absl::string_view name,
     CheckInvalidFieldError(tenant.status(), "parent", kMaxMessageBytes, name);
   }
 
+  // tenants/{tenant}/usage
+  const absl::StatusOr<std::string> usage =
+      services::ParseTenantUsageName("name", name);
+  absl::string_view usage_tenant = name;
+  const bool usage_form = absl::ConsumeSuffix(&usage_tenant, "/usage") &&
+                          absl::ConsumePrefix(&usage_tenant, "tenants/") &&
+                          storage::ValidateTenantId(usage_tenant).ok();
+  FUZZ_CHECK(usage.ok() == usage_form, "ParseTenantUsageName(", Escaped(name),
+             ") returned ", usage.status().ToString());
+  if (usage.ok()) {
+    FUZZ_CHECK(
+        *usage == usage_tenant && services::TenantUsageName(*usage) == name,
+        "ParseTenantUsageName(", Escaped(name), ") gave ", Escaped(*usage));
+  } else {
+    CheckInvalidFieldError(usage.status(), "name", kMaxMessageBytes, name);
+  }
+
   // users/{user}
   const absl::StatusOr<std::string> user =
       services::ParseUserName("user", name);

@@ -279,7 +279,7 @@ class GatewayTestCase(unittest.TestCase):
             {"display_name": "REST test tenant"},
         )
         self.assert_status(response, 200)
-        self.addCleanup(call, "DELETE", f"/v1/tenants/{tenant_id}")
+        self.addCleanup(call, "DELETE", f"/v1/tenants/{tenant_id}?force=true")
         return tenant_id
 
 
@@ -749,6 +749,79 @@ class ErrorMappingTest(GatewayTestCase):
         self.assert_gateway_error(response, 404, NOT_FOUND, "/v1/xxx")
 
 
+class TenantLifecycleTest(GatewayTestCase):
+    """Soft delete, undelete and forced delete through the REST mapping."""
+
+    def test_delete_then_undelete(self):
+        tenant = self.create_tenant()
+
+        response = call("DELETE", f"/v1/tenants/{tenant}")
+        self.assert_status(response, 200)
+        deleted = response.json
+        self.assertEqual(deleted["state"], "DELETED")
+        self.assertTrue(deleted["delete_time"], response)
+        self.assertTrue(deleted["purge_time"], response)
+
+        response = call("GET", f"/v1/tenants/{tenant}/profiles", tenant=tenant)
+        self.assert_error(response, 404, NOT_FOUND, "UndeleteTenant")
+
+        response = call(
+            "POST", f"/v1/tenants/{tenant}:undelete", {"etag": deleted["etag"]}
+        )
+        self.assert_status(response, 200)
+        self.assertEqual(response.json["state"], "ACTIVE")
+        self.assertNotEqual(response.json["etag"], deleted["etag"])
+
+        response = call("GET", f"/v1/tenants/{tenant}/profiles", tenant=tenant)
+        self.assert_status(response, 200)
+
+    def test_undelete_active_tenant_400(self):
+        tenant = self.create_tenant()
+
+        response = call("POST", f"/v1/tenants/{tenant}:undelete", {})
+
+        self.assert_error(response, 400, FAILED_PRECONDITION, "not deleted")
+
+    def test_undelete_stale_etag_409(self):
+        tenant = self.create_tenant()
+        created = call("GET", f"/v1/tenants/{tenant}").json
+        self.assert_status(call("DELETE", f"/v1/tenants/{tenant}"), 200)
+
+        response = call(
+            "POST", f"/v1/tenants/{tenant}:undelete", {"etag": created["etag"]}
+        )
+
+        self.assert_error(response, 409, ABORTED, "etag")
+
+    def test_force_delete_cannot_be_undone(self):
+        tenant = self.create_tenant()
+
+        response = call("DELETE", f"/v1/tenants/{tenant}?force=true")
+        self.assert_status(response, 200)
+        self.assertEqual(response.json["state"], "DELETED")
+        self.assertEqual(
+            response.json["purge_time"], response.json["delete_time"]
+        )
+
+        response = call("POST", f"/v1/tenants/{tenant}:undelete", {})
+        self.assert_error(response, 404, NOT_FOUND, tenant)
+
+    def test_list_show_deleted(self):
+        tenant = self.create_tenant()
+        self.assert_status(call("DELETE", f"/v1/tenants/{tenant}"), 200)
+
+        names = {}
+        for show_deleted in ("false", "true"):
+            response = call(
+                "GET", f"/v1/tenants?page_size=1000&show_deleted={show_deleted}"
+            )
+            self.assert_status(response, 200)
+            names[show_deleted] = [t["name"] for t in response.json["tenants"]]
+
+        self.assertNotIn(f"tenants/{tenant}", names["false"])
+        self.assertIn(f"tenants/{tenant}", names["true"])
+
+
 class TenantHeaderTest(GatewayTestCase):
     """The X-Tenant-ID header reaches the server in any letter case."""
 
@@ -818,14 +891,15 @@ class OpenApiTest(GatewayTestCase):
             operations,
             {
                 "CreateTenant", "GetTenant", "ListTenants", "UpdateTenant",
-                "DeleteTenant", "CheckTenantDatabase",
+                "DeleteTenant", "UndeleteTenant", "CheckTenantDatabase",
+                "GetTenantUsage", "ExportTenant",
                 "CreateApiKey", "ListApiKeys", "DeleteApiKey",
                 "CreateUser", "GetUser", "ListUsers", "UpdateUser",
                 "CreateProfile", "GetProfile", "LookupProfileByUser",
                 "ListProfiles", "UpdateProfile", "DeleteProfile",
                 "CreatePost", "ListPosts",
                 "CreateDocument", "GetDocument", "ListDocuments",
-                "UpdateDocument", "DeleteDocument",
+                "UpdateDocument", "DeleteDocument", "DownloadDocument",
             },
         )
 
@@ -1195,7 +1269,8 @@ class OpenApiSpecTest(GatewayTestCase):
                     self.assertTrue(headers[0]["required"])
                 else:
                     self.assertEqual(headers, [])
-        self.assertEqual(scoped, 13)
+        # UploadDocument streams requests, which the gateway does not map.
+        self.assertEqual(scoped, 14)
 
     def build_request(self, operation_id, arguments, body=None):
         """Return (method, path with query, headers) for a call made only

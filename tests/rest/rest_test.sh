@@ -66,8 +66,8 @@ run_suite() {
   fi
 }
 
-run_suite ResourceTest UpdateMaskTest ErrorMappingTest TenantHeaderTest \
-  OpenApiTest OpenApiSpecTest GatewayErrorTest BodyLimitTest \
+run_suite ResourceTest UpdateMaskTest ErrorMappingTest TenantLifecycleTest \
+  TenantHeaderTest OpenApiTest OpenApiSpecTest GatewayErrorTest BodyLimitTest \
   BackendLimitTest FakeBackendTest FlagTest ReadmeExamplesTest
 
 code=0

@@ -9,6 +9,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "storage/ids.h"
 #include "storage/postgres_pool.h"
@@ -200,6 +202,208 @@ TEST_P(SharedStoreTest, MigrationStatusIsCurrent) {
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_EQ(status->current_version, status->latest_version);
   EXPECT_EQ(status->latest_version, SharedMigrations().back().version);
+}
+
+TEST_P(SharedStoreTest, DeleteAndPurgeTimesRoundTrip) {
+  ASSERT_TRUE(store_->CreateTenant(NewTenant("acme")).ok());
+  const absl::Time delete_time = CurrentTime();
+  const absl::Time purge_time = delete_time + absl::Hours(168);
+  auto updated = store_->UpdateTenant("acme", [&](TenantRecord& tenant) {
+    tenant.delete_time = delete_time;
+    tenant.purge_time = purge_time;
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  auto read = store_->GetTenant("acme");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->delete_time, delete_time);
+  EXPECT_EQ(read->purge_time, purge_time);
+  EXPECT_EQ(read->state, TenantState::kActive);
+}
+
+// Soft-deletes `id` with the given purge time.
+void MarkDeleted(SharedStore& store, const std::string& id,
+                 absl::Time purge_time) {
+  auto updated = store.UpdateTenant(id, [&](TenantRecord& tenant) {
+    tenant.delete_time = purge_time - absl::Hours(1);
+    tenant.purge_time = purge_time;
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(updated.ok()) << updated.status();
+}
+
+std::vector<std::string> IdsOf(const Page<TenantRecord>& page) {
+  std::vector<std::string> ids;
+  for (const TenantRecord& tenant : page.items) ids.push_back(tenant.id);
+  return ids;
+}
+
+TEST_P(SharedStoreTest, ListTenantsSkipsDeletedUnlessShown) {
+  for (const char* id : {"alpha", "bravo", "charlie"}) {
+    ASSERT_TRUE(store_->CreateTenant(NewTenant(id)).ok());
+  }
+  MarkDeleted(*store_, "bravo", CurrentTime() + absl::Hours(1));
+
+  auto live = store_->ListTenants(PageRequest{10, ""}, false);
+  auto all = store_->ListTenants(PageRequest{10, ""}, true);
+  auto default_list = store_->ListTenants(PageRequest{10, ""});
+
+  ASSERT_TRUE(live.ok()) << live.status();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_TRUE(default_list.ok()) << default_list.status();
+  EXPECT_EQ(IdsOf(*live), (std::vector<std::string>{"alpha", "charlie"}));
+  EXPECT_EQ(IdsOf(*all),
+            (std::vector<std::string>{"alpha", "bravo", "charlie"}));
+  EXPECT_EQ(IdsOf(*default_list), IdsOf(*all));
+}
+
+TEST_P(SharedStoreTest, ListPurgeableTenantsReturnsDueOnes) {
+  const absl::Time now = CurrentTime();
+  for (const char* id : {"active", "due", "due_now", "later"}) {
+    ASSERT_TRUE(store_->CreateTenant(NewTenant(id)).ok());
+  }
+  MarkDeleted(*store_, "due", now - absl::Seconds(1));
+  MarkDeleted(*store_, "due_now", now);
+  MarkDeleted(*store_, "later", now + absl::Seconds(1));
+
+  auto first = store_->ListPurgeableTenants(now, PageRequest{1, ""});
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = store_->ListPurgeableTenants(now, PageRequest{1, "due"});
+  ASSERT_TRUE(second.ok()) << second.status();
+
+  EXPECT_EQ(IdsOf(*first), (std::vector<std::string>{"due"}));
+  EXPECT_TRUE(first->has_more);
+  EXPECT_EQ(IdsOf(*second), (std::vector<std::string>{"due_now"}));
+  EXPECT_FALSE(second->has_more);
+}
+
+RequestKey NewRequestKey(const std::string& method, const std::string& id,
+                         const std::string& sha256) {
+  return RequestKey{method, id, sha256};
+}
+
+TEST_P(SharedStoreTest, ReservedRequestIsFinishedByCreateTenant) {
+  const RequestKey key = NewRequestKey("CreateTenant", "r1", "aa");
+  auto reserved = store_->ReserveRequest(key);
+  ASSERT_TRUE(reserved.ok()) << reserved.status();
+  EXPECT_TRUE(*reserved);
+  auto again = store_->ReserveRequest(key);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(*again);
+  auto pending = store_->FindRequestRecord("CreateTenant", "r1");
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  ASSERT_TRUE(pending->has_value());
+  EXPECT_EQ((*pending)->resource_id, "");
+  EXPECT_EQ((*pending)->request_sha256, "aa");
+
+  auto created = store_->CreateTenantForRequest(NewTenant("acme"), key);
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto finished = store_->FindRequestRecord("CreateTenant", "r1");
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  ASSERT_TRUE(finished->has_value());
+  EXPECT_EQ((*finished)->resource_id, "acme");
+
+  // The record names a resource now, so a second registration fails and
+  // leaves no tenant behind.
+  auto second = store_->CreateTenantForRequest(NewTenant("globex"), key);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kAborted)
+      << second.status();
+  EXPECT_EQ(store_->GetTenant("globex").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(SharedStoreTest, CreateTenantForUnreservedRequestWritesNothing) {
+  const RequestKey key = NewRequestKey("CreateTenant", "never-reserved", "aa");
+
+  auto created = store_->CreateTenantForRequest(NewTenant("acme"), key);
+
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kAborted)
+      << created.status();
+  EXPECT_EQ(store_->GetTenant("acme").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(SharedStoreTest, CreateUserForRequestRecordsAndRepeats) {
+  const RequestKey key = NewRequestKey("CreateUser", "u1", "aa");
+  auto first = store_->CreateUserForRequest(NewUser("ada@example.com"), key);
+  ASSERT_TRUE(first.ok()) << first.status();
+
+  // Another id and a taken email: the record wins, nothing is inserted.
+  auto repeat = store_->CreateUserForRequest(NewUser("ada@example.com"), key);
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_EQ(repeat->id, first->id);
+  EXPECT_EQ(repeat->revision, 1);
+
+  auto other = store_->CreateUserForRequest(
+      NewUser("bob@example.com"), NewRequestKey("CreateUser", "u1", "bb"));
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists)
+      << other.status();
+  EXPECT_TRUE(absl::StrContains(other.status().message(), "\"u1\""))
+      << other.status();
+  EXPECT_EQ(store_->FindUserByEmail("bob@example.com").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(SharedStoreTest, CreateUserForRequestWithTakenEmailRecordsNothing) {
+  ASSERT_TRUE(store_->CreateUser(NewUser("ada@example.com")).ok());
+  const RequestKey key = NewRequestKey("CreateUser", "u1", "aa");
+
+  auto duplicate =
+      store_->CreateUserForRequest(NewUser("ADA@example.com"), key);
+
+  EXPECT_EQ(duplicate.status().code(), absl::StatusCode::kAlreadyExists)
+      << duplicate.status();
+  EXPECT_TRUE(
+      absl::StrContains(duplicate.status().message(), "ADA@example.com"))
+      << duplicate.status();
+  auto record = store_->FindRequestRecord("CreateUser", "u1");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_FALSE(record->has_value());
+}
+
+TEST_P(SharedStoreTest, ConcurrentCreateUserForRequestMakesOneUser) {
+  constexpr int kThreads = 8;
+  const RequestKey key = NewRequestKey("CreateUser", "concurrent", "aa");
+  std::vector<absl::StatusOr<UserRecord>> results(
+      kThreads, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i]() {
+      results[i] =
+          store_->CreateUserForRequest(NewUser("ada@example.com"), key);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  std::set<std::string> ids;
+  for (const absl::StatusOr<UserRecord>& result : results) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    ids.insert(result->id);
+  }
+  EXPECT_EQ(ids.size(), 1);
+  auto users = store_->ListUsers(PageRequest{10, ""});
+  ASSERT_TRUE(users.ok()) << users.status();
+  EXPECT_EQ(users->items.size(), 1);
+}
+
+TEST_P(SharedStoreTest, DeleteRequestRecordsBeforeKeepsNewerOnes) {
+  ASSERT_TRUE(
+      store_->ReserveRequest(NewRequestKey("CreateTenant", "old", "a")).ok());
+  const absl::Time cutoff = CurrentTime() + absl::Microseconds(1);
+  absl::SleepFor(absl::Milliseconds(2));
+  ASSERT_TRUE(
+      store_->ReserveRequest(NewRequestKey("CreateTenant", "new", "a")).ok());
+
+  auto deleted = store_->DeleteRequestRecordsBefore(cutoff);
+
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(*deleted, 1);
+  auto old_record = store_->FindRequestRecord("CreateTenant", "old");
+  ASSERT_TRUE(old_record.ok());
+  EXPECT_FALSE(old_record->has_value());
+  auto new_record = store_->FindRequestRecord("CreateTenant", "new");
+  ASSERT_TRUE(new_record.ok());
+  EXPECT_TRUE(new_record->has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SharedStoreTest,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
@@ -179,6 +180,41 @@ TEST_F(TenantCacheTest, OpenRecordsVersionOfOlderDatabase) {
     latest = std::max(latest, migration.version);
   }
   EXPECT_EQ(query->ColumnInt(0), latest);
+}
+
+// `tenantctl purge` and `tenantctl restore` replace a tenant's file from
+// another process; the cache must then stop serving the old file.
+TEST_F(TenantCacheTest, EvictsDatabaseWhoseFileWasReplaced) {
+  CreateTenants({"alpha"});
+  auto cache = NewCache(2);
+  auto before = cache->Get("alpha");
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_TRUE((*before)->IsFileAt());
+
+  // The file is unchanged: the same database stays cached.
+  cache->EvictIfFileChanged("alpha");
+  auto unchanged = cache->Get("alpha");
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->get(), before->get());
+
+  // Another complete database is renamed over the path.
+  TempDir other;
+  ASSERT_TRUE(CreateTenantDatabaseFile(other.path(), "alpha").ok());
+  const std::string path = TenantDatabasePath(directory_.path(), "alpha");
+  ASSERT_EQ(std::rename(TenantDatabasePath(other.path(), "alpha").c_str(),
+                        path.c_str()),
+            0);
+  EXPECT_FALSE((*before)->IsFileAt());
+  cache->EvictIfFileChanged("alpha");
+  auto after = cache->Get("alpha");
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_NE(after->get(), before->get());
+  EXPECT_TRUE((*after)->IsFileAt());
+
+  // A removed file evicts too.
+  ASSERT_EQ(std::remove(path.c_str()), 0);
+  cache->EvictIfFileChanged("alpha");
+  EXPECT_EQ(cache->size(), 0u);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ trap 'stop_tenantry_server || true; rm -rf "$data"' EXIT
 
 shared_db="sqlite:$data/shared.db"
 if [[ "$backend" == postgresql ]]; then
-  shared_db="$(postgres_test_database "example_client_$$")"
+  shared_db="$(postgres_test_database "example_client_${RANDOM}${RANDOM}")"
 fi
 
 "$tenantctl" --data_dir="$data" --shared_db="$shared_db" migrate shared \

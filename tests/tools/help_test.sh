@@ -45,8 +45,11 @@ expect_help_lists() {
 
 server_flags=(--listen --data_dir --shared_db --shared_db_pool_size
   --tenant_cache_size --max_document_bytes --migrate_shared --access_log
-  --synchronous --shutdown_grace)
-tenantctl_flags=(--data_dir --shared_db --tenant --tenant_migrations_dir)
+  --synchronous --shutdown_grace --tenant_retention --purge_interval
+  --metrics_listen --metrics_top_tenants --document_inline_max_bytes
+  --document_chunk_bytes --max_upload_bytes)
+tenantctl_flags=(--data_dir --shared_db --tenant --tenant_migrations_dir
+  --ignore_purge_time --tenant_retention)
 health_check_flags=(--address --service --timeout)
 
 for help_flag in --help --helpshort; do

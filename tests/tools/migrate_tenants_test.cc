@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "storage/ids.h"
 #include "storage/migrations.h"
@@ -27,10 +28,18 @@ namespace {
 
 using ::tenantry::testing::TempDir;
 
-// A migration that cannot apply while two profiles share a full name. It
-// adds a column first, so a partial application would be visible.
-constexpr char kFailingMigrationName[] =
-    "0003_add_nickname_and_unique_full_name.up.sql";
+// A migration, one past the built-in ones, that cannot apply while two
+// profiles share a full name. It adds a column first, so a partial
+// application would be visible.
+int64_t FailingMigrationVersion() {
+  return TenantMigrations().back().version + 1;
+}
+
+std::string FailingMigrationName() {
+  return absl::StrFormat("%04d_add_nickname_and_unique_full_name.up.sql",
+                         FailingMigrationVersion());
+}
+
 constexpr char kFailingMigrationSql[] =
     "ALTER TABLE profiles ADD COLUMN nickname TEXT NOT NULL DEFAULT '';\n"
     "CREATE UNIQUE INDEX profiles_by_full_name ON profiles (full_name);\n";
@@ -88,7 +97,7 @@ class MigrateTenantsTest : public ::testing::Test {
     for (const Migration& migration : TenantMigrations()) {
       std::ofstream(migrations_.path() + "/" + migration.name) << migration.sql;
     }
-    std::ofstream(migrations_.path() + "/" + kFailingMigrationName)
+    std::ofstream(migrations_.path() + "/" + FailingMigrationName())
         << kFailingMigrationSql;
   }
 
@@ -123,26 +132,26 @@ TEST_F(MigrateTenantsTest, FailingTenantStaysAtPreviousVersion) {
 
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_TRUE(absl::StrContains(
-      result.output,
-      absl::StrCat("tenant alpha: version ", built_in_version, " -> 3 ok")))
+      result.output, absl::StrCat("tenant alpha: version ", built_in_version,
+                                  " -> ", FailingMigrationVersion(), " ok")))
       << result.output;
   EXPECT_TRUE(absl::StrContains(
-      result.output,
-      absl::StrCat("tenant bravo: version ", built_in_version, " -> 3 ok")))
+      result.output, absl::StrCat("tenant bravo: version ", built_in_version,
+                                  " -> ", FailingMigrationVersion(), " ok")))
       << result.output;
   EXPECT_TRUE(absl::StrContains(
       result.output, absl::StrCat("tenant charlie: version ", built_in_version,
                                   " -> ", built_in_version, " FAILED")))
       << result.output;
-  EXPECT_TRUE(absl::StrContains(result.output, kFailingMigrationName))
+  EXPECT_TRUE(absl::StrContains(result.output, FailingMigrationName()))
       << result.output;
   EXPECT_TRUE(absl::StrContains(result.output, "2 of 3 tenants migrated"))
       << result.output;
 
   EXPECT_EQ(*GetTenantAppliedVersion(TenantDatabasePath(data_.path(), "alpha")),
-            3);
+            FailingMigrationVersion());
   EXPECT_EQ(*GetTenantAppliedVersion(TenantDatabasePath(data_.path(), "bravo")),
-            3);
+            FailingMigrationVersion());
   EXPECT_TRUE(HasNicknameColumn("alpha"));
   // Nothing of the failed migration remains in charlie: not even the
   // column its first statement added.
@@ -176,7 +185,9 @@ TEST_F(MigrateTenantsTest, StatusFlagsTenantsBehind) {
                    " --tenant_migrations_dir=", migrations_.path(), " status"));
 
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_TRUE(absl::StrContains(result.output, "of 3  BEHIND"))
+  EXPECT_TRUE(absl::StrContains(
+      result.output,
+      absl::StrCat("of ", FailingMigrationVersion(), "  BEHIND")))
       << result.output;
   EXPECT_TRUE(absl::StrContains(result.output, "1 tenants, 1 behind"))
       << result.output;

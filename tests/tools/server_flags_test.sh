@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs tenantry_server with invalid --listen and --shutdown_grace values and
-# checks that it exits 1 before serving, with a message that names the flag.
-# Also checks that valid values pass.
+# Runs tenantry_server with invalid --listen, --shutdown_grace,
+# --tenant_retention and --purge_interval values and checks that it exits
+# 1 before serving, with a message that names the flag. Also checks that
+# valid values pass.
 # Usage: server_flags_test.sh SERVER
 set -uo pipefail
 
@@ -47,6 +48,17 @@ expect_code 1 "negative --shutdown_grace"
 expect_output "--shutdown_grace=-5s must not be negative" \
   "negative --shutdown_grace"
 
+for retention in 0s -1h; do
+  run_server --tenant_retention="$retention"
+  expect_code 1 "--tenant_retention=$retention"
+  expect_output "must be positive, for example 168h" \
+    "--tenant_retention=$retention"
+done
+run_server --purge_interval=-1m
+expect_code 1 "negative --purge_interval"
+expect_output "--purge_interval=-1m must not be negative" \
+  "negative --purge_interval"
+
 for listen in 127.0.0.1:99999 127.0.0.1:65536 127.0.0.1:-1 127.0.0.1:http \
   127.0.0.1: 127.0.0.1 :50051 [::1] [::1]50051 []:50051 ::1:50051; do
   run_server --listen="$listen"
@@ -67,6 +79,12 @@ for listen in 127.0.0.1:50051 127.0.0.1:0 localhost:65535 [::1]:50051 \
   expect_code 1 "valid --listen=$listen"
   expect_output "--data_dir must not be empty" "valid --listen=$listen"
   expect_no_output "--listen" "valid --listen=$listen"
+done
+for flag in --tenant_retention=1s --tenant_retention=720h \
+  --purge_interval=0 --purge_interval=30s; do
+  run_server "$flag" --data_dir=
+  expect_code 1 "valid $flag"
+  expect_output "--data_dir must not be empty" "valid $flag"
 done
 for grace in 0s 10s 1m inf; do
   run_server --shutdown_grace="$grace" --data_dir=

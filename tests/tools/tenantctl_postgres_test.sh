@@ -12,7 +12,7 @@ data="$(mktemp -d "${TEST_TMPDIR:-/tmp}/tenantctl-postgres-XXXXXX")"
 trap 'rm -rf "$data"' EXIT
 failures=0
 
-shared_db="$(postgres_test_database "tenantctl_$$")" || exit 1
+shared_db="$(postgres_test_database "tenantctl_${RANDOM}${RANDOM}")" || exit 1
 password="$(sed -E 's#^[^:]+://[^:/@]+:([^@]*)@.*#\1#' <<<"$shared_db")"
 redacted="${shared_db/:$password@/:***@}"
 

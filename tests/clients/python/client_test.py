@@ -244,8 +244,27 @@ class TenantServiceTest(ApiTestCase):
     def test_delete_tenant(self):
         tenant_id = self.create_tenant()
         name = f"tenants/{tenant_id}"
+        deleted = self.call(self.tenants.DeleteTenant,
+                            tenant_pb2.DeleteTenantRequest(name=name))
+        self.assertEqual(deleted.state, tenant_pb2.Tenant.DELETED)
+        self.assertGreater(deleted.purge_time.seconds,
+                           deleted.delete_time.seconds)
+        self.assert_status(
+            grpc.StatusCode.NOT_FOUND, self.profiles.ListProfiles,
+            profile_pb2.ListProfilesRequest(parent=name),
+            tenant_metadata(tenant_id))
+        restored = self.call(
+            self.tenants.UndeleteTenant,
+            tenant_pb2.UndeleteTenantRequest(name=name, etag=deleted.etag))
+        self.assertEqual(restored.state, tenant_pb2.Tenant.ACTIVE)
+        self.call(self.profiles.ListProfiles,
+                  profile_pb2.ListProfilesRequest(parent=name), tenant_id)
+
+    def test_force_delete_tenant(self):
+        tenant_id = self.create_tenant()
+        name = f"tenants/{tenant_id}"
         self.call(self.tenants.DeleteTenant,
-                  tenant_pb2.DeleteTenantRequest(name=name))
+                  tenant_pb2.DeleteTenantRequest(name=name, force=True))
         self.assert_status(grpc.StatusCode.NOT_FOUND, self.tenants.GetTenant,
                            tenant_pb2.GetTenantRequest(name=name))
         self.assert_status(
