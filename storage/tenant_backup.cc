@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "storage/file_operations.h"
 #include "storage/ids.h"
 #include "storage/migrations.h"
 #include "storage/sqlite.h"
@@ -35,18 +36,6 @@ constexpr size_t kFileBufferBytes = 1 << 20;
 // to report either as busy; the retries bound the wait if it does.
 constexpr int kMaxBusySteps = 200;
 constexpr absl::Duration kBusyStepPause = absl::Milliseconds(10);
-
-// Describes the failure in `errno`; call it right after the failed call.
-absl::Status ErrnoError(absl::string_view action, absl::string_view path) {
-  const int error_number = errno;
-  return absl::InternalError(absl::StrCat("failed to ", action, " ", path, ": ",
-                                          strerror(error_number)));
-}
-
-absl::Status RemoveIfPresent(const std::string& path) {
-  if (unlink(path.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
-  return ErrnoError("remove", path);
-}
 
 // Removes a SQLite file that this module made and the side files that a
 // connection to it may have left.
@@ -67,25 +56,6 @@ std::string DirectoryOf(const std::string& path) {
 std::string BaseNameOf(const std::string& path) {
   const size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-absl::Status SyncFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY);
-  if (fd < 0) return ErrnoError("open", path);
-  const int result = fsync(fd);
-  close(fd);
-  if (result != 0) return ErrnoError("sync", path);
-  return absl::OkStatus();
-}
-
-// Makes a rename or link inside `directory` durable.
-absl::Status SyncDirectory(const std::string& directory) {
-  const int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return ErrnoError("open directory", directory);
-  const int result = fsync(fd);
-  close(fd);
-  if (result != 0) return ErrnoError("sync directory", directory);
-  return absl::OkStatus();
 }
 
 // Gives the complete file at `temporary_path` the name `target_path`.

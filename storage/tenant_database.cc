@@ -15,21 +15,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "storage/file_operations.h"
 #include "storage/ids.h"
 #include "storage/status_macros.h"
 
 namespace tenantry::storage {
-namespace {
-
-// Describes the failure in `errno`; call it right after the failed call.
-absl::Status ErrnoError(absl::string_view action, absl::string_view path) {
-  const int error_number = errno;
-  return absl::InternalError(absl::StrCat("failed to ", action, " ", path, ": ",
-                                          strerror(error_number)));
-}
-
-}  // namespace
-
 absl::Status CreateDirectory(const std::string& path) {
   if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
     return ErrnoError("create directory", path);
@@ -48,21 +38,6 @@ absl::Status CreateDirectory(const std::string& path) {
 }
 
 namespace {
-
-// Makes a rename inside `directory` durable.
-absl::Status SyncDirectory(const std::string& directory) {
-  const int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return ErrnoError("open directory", directory);
-  const int result = fsync(fd);
-  close(fd);
-  if (result != 0) return ErrnoError("sync directory", directory);
-  return absl::OkStatus();
-}
-
-absl::Status RemoveIfPresent(const std::string& path) {
-  if (unlink(path.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
-  return ErrnoError("remove", path);
-}
 
 std::string TenantDirectory(absl::string_view data_dir) {
   return absl::StrCat(data_dir, "/tenants");
