@@ -15,6 +15,7 @@
 #include "services/server_builder_settings.h"
 #include "services/tenant_interceptor.h"
 #include "storage/postgres_pool.h"
+#include "storage/request_ids.h"
 #include "storage/shared_store_rows.h"
 #include "storage/status_macros.h"
 #include "storage/tenant_database.h"
@@ -170,6 +171,7 @@ absl::StatusOr<std::unique_ptr<TenantryServer>> TenantryServer::Start(
                      " but must be positive, for example 168h"));
   }
   server->tenants_->set_retention(options.tenant_retention);
+  storage::SetRequestIdRetention(options.tenant_retention);
   server->contexts_ = std::make_unique<RequestContextRegistry>();
   server->call_stats_ = std::make_unique<TenantCallStats>();
   TENANTRY_RETURN_IF_ERROR(server->SetUpAuthentication(options));

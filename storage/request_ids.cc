@@ -1,5 +1,7 @@
 #include "storage/request_ids.h"
 
+#include <algorithm>
+#include <atomic>
 #include <string>
 
 #include "absl/status/status.h"
@@ -12,9 +14,10 @@
 namespace tenantry::storage {
 namespace {
 
-// How long a request id is kept at least. Retries come within minutes;
-// a week also covers a client that retries after a long outage.
-constexpr absl::Duration kRequestIdRetention = absl::Hours(7 * 24);
+// How long a request id is kept at least, in microseconds; see
+// SetRequestIdRetention().
+std::atomic<int64_t> request_id_retention_micros{
+    absl::ToInt64Microseconds(kMinRequestIdRetention)};
 
 // Expired ids that one RecordRequest deletes at most. Each create records
 // one id, so deleting up to 100 keeps the table from growing without
@@ -22,6 +25,12 @@ constexpr absl::Duration kRequestIdRetention = absl::Hours(7 * 24);
 constexpr int64_t kMaxExpiredDeletes = 100;
 
 }  // namespace
+
+void SetRequestIdRetention(absl::Duration retention) {
+  request_id_retention_micros.store(
+      absl::ToInt64Microseconds(std::max(retention, kMinRequestIdRetention)),
+      std::memory_order_relaxed);
+}
 
 absl::StatusOr<std::optional<std::string>> FindRequest(
     SqliteConnection& connection, const RequestKey& key) {
@@ -55,8 +64,9 @@ absl::Status RecordRequest(SqliteConnection& connection, const RequestKey& key,
           "SELECT method, request_id FROM request_ids WHERE create_time < ? "
           "ORDER BY create_time LIMIT ?)"));
   StatementLease delete_expired(expire);
-  delete_expired->BindAll(now - absl::ToInt64Microseconds(kRequestIdRetention),
-                          kMaxExpiredDeletes);
+  delete_expired->BindAll(
+      now - request_id_retention_micros.load(std::memory_order_relaxed),
+      kMaxExpiredDeletes);
   TENANTRY_RETURN_IF_ERROR(delete_expired->Execute().status());
 
   TENANTRY_ASSIGN_OR_RETURN(

@@ -11,9 +11,19 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "storage/sqlite.h"
 
 namespace tenantry::storage {
+
+// Retries come within minutes; a week also covers a client that retries
+// after a long outage.
+inline constexpr absl::Duration kMinRequestIdRetention = absl::Hours(7 * 24);
+
+// Sets how long tenant databases keep request ids: `retention`, and never
+// less than kMinRequestIdRetention. The server passes its
+// --tenant_retention, which is how long the shared store keeps them.
+void SetRequestIdRetention(absl::Duration retention);
 
 struct RequestKey {
   // The method, for example `CreateProfile`.
@@ -33,8 +43,8 @@ absl::StatusOr<std::optional<std::string>> FindRequest(
     SqliteConnection& connection, const RequestKey& key);
 
 // Records, in the same transaction, that `key` created `resource_id`.
-// Also deletes up to 100 ids recorded more than 7 days ago, so an id is
-// kept for at least 7 days. Returns ALREADY_EXISTS if `key` is recorded
+// Also deletes up to 100 ids older than the retention, so an id is kept
+// at least that long. Returns ALREADY_EXISTS if `key` is recorded
 // already, which FindRequest in the same transaction rules out.
 absl::Status RecordRequest(SqliteConnection& connection, const RequestKey& key,
                            absl::string_view resource_id);

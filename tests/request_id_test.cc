@@ -440,5 +440,34 @@ TEST_F(RequestIdTest, CreatesDeleteIdsOlderThanSevenDays) {
             1);
 }
 
+TEST_F(RequestIdTest, LongerRetentionKeepsOlderIds) {
+  // A server with a 30-day --tenant_retention keeps an 8-day-old id.
+  services::ServerOptions options;
+  options.tenant_retention = absl::Hours(30 * 24);
+  auto server = TestServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = *std::move(server);
+  server_->CreateTenant("acme");
+  user_ = server_->CreateUser("ann@example.com").name();
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  const int64_t day = int64_t{24} * 3600 * 1000000;
+  Execute(absl::StrCat(
+      "INSERT INTO request_ids (method, request_id, request_sha256, "
+      "resource_id, create_time) VALUES "
+      "('CreateProfile', 'old', 'x', 'kept', ",
+      now - 8 * day, "), ('CreateProfile', 'older', 'x', 'gone', ",
+      now - 31 * day, ")"));
+
+  Profile created;
+  ASSERT_TRUE(CreateProfile(ProfileRequest("req-1"), &created).ok());
+
+  EXPECT_EQ(QueryNumber("SELECT count(*) FROM request_ids WHERE request_id = "
+                        "'old'"),
+            1);
+  EXPECT_EQ(QueryNumber("SELECT count(*) FROM request_ids WHERE request_id = "
+                        "'older'"),
+            0);
+}
+
 }  // namespace
 }  // namespace tenantry::tests
