@@ -285,7 +285,7 @@ grpc::Status DocumentServiceImpl::UpdateDocument(
                   if (selected("owner")) record.owner_profile_id = owner_id;
                   return absl::OkStatus();
                 },
-                new_content));
+                new_content, call.context.tenant->quota));
         DocumentToProto(call.tenant_id, updated, response);
         response->clear_content();
         return absl::OkStatus();

@@ -327,7 +327,7 @@ absl::StatusOr<Page<DocumentRecord>> DocumentStore::List(
 
 absl::StatusOr<DocumentRecord> DocumentStore::Update(
     absl::string_view id, const Mutation<DocumentRecord>& mutation,
-    const std::optional<std::string>& new_content) {
+    const std::optional<std::string>& new_content, const TenantQuota& quota) {
   return database_->Write([&](SqliteConnection& connection)
                               -> absl::StatusOr<DocumentRecord> {
     DocumentRecord updated;
@@ -345,6 +345,11 @@ absl::StatusOr<DocumentRecord> DocumentStore::Update(
       if (new_content.has_value()) {
         updated.size_bytes = static_cast<int64_t>(new_content->size());
         updated.sha256 = Sha256Hex(*new_content);
+        // Only growth counts against the limit, so content can always be
+        // made smaller.
+        UsageDelta delta;
+        delta.document_bytes = updated.size_bytes - original.size_bytes;
+        TENANTRY_RETURN_IF_ERROR(CheckQuota(connection, quota, delta));
       }
       updated.content.clear();
       updated.update_time = CurrentTime();

@@ -73,10 +73,12 @@ class DocumentStore {
   // If `new_content` is set it replaces the content, and `size_bytes` and
   // `sha256` follow it; chunks of the old content are deleted. Returns the
   // document without content, NOT_FOUND for a missing document or owner,
-  // or the mutation's error.
+  // RESOURCE_EXHAUSTED if larger content would pass
+  // `quota.max_document_bytes`, or the mutation's error.
   absl::StatusOr<DocumentRecord> Update(
       absl::string_view id, const Mutation<DocumentRecord>& mutation,
-      const std::optional<std::string>& new_content = std::nullopt);
+      const std::optional<std::string>& new_content = std::nullopt,
+      const TenantQuota& quota = {});
 
   // Deletes the document and the chunks of its content. Returns NOT_FOUND,
   // or ABORTED if `expected_revision` is set and differs.

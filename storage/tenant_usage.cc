@@ -1,5 +1,6 @@
 #include "storage/tenant_usage.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/cord.h"
@@ -25,13 +26,14 @@ absl::Status CheckLimit(absl::string_view tenant_id, int64_t current,
                         int64_t delta, int64_t limit, absl::string_view noun,
                         absl::string_view field, absl::string_view fix) {
   // A limit of 0 means none. The counts and limits are never negative, so
-  // `limit - current` cannot overflow.
-  if (delta <= 0 || limit <= 0 || delta <= limit - current) {
+  // `limit - current` cannot overflow. A delta of 0 passes unless the use is
+  // already over a lowered limit.
+  if (delta < 0 || limit <= 0 || delta <= limit - current) {
     return absl::OkStatus();
   }
   std::string description = absl::StrCat("tenant ", tenant_id, " has ", current,
                                          " of at most ", limit, " ", noun);
-  if (delta != 1) {
+  if (delta > 1) {
     absl::StrAppend(&description, ", and the request adds ", delta);
   }
   absl::StrAppend(&description, "; raise tenant.quota.", field,
@@ -66,22 +68,30 @@ absl::StatusOr<TenantUsageCounts> ReadUsageCounts(
 
 absl::Status CheckQuota(SqliteConnection& connection, const TenantQuota& quota,
                         const UsageDelta& delta) {
-  const bool limited =
-      (delta.profiles > 0 && quota.max_profiles > 0) ||
-      (delta.documents > 0 && quota.max_documents > 0) ||
-      (delta.document_bytes > 0 && quota.max_document_bytes > 0);
+  // A new document counts against the byte limit even when empty, so a
+  // tenant over a lowered limit gets no new documents.
+  const bool adds_bytes = delta.documents > 0 || delta.document_bytes > 0;
+  const bool limited = (delta.profiles > 0 && quota.max_profiles > 0) ||
+                       (delta.documents > 0 && quota.max_documents > 0) ||
+                       (adds_bytes && quota.max_document_bytes > 0);
   // Most tenants have no limits; they skip the read.
   if (!limited) return absl::OkStatus();
   TENANTRY_ASSIGN_OR_RETURN(const TenantUsageCounts counts,
                             ReadUsageCounts(connection));
   const std::string tenant_id = TenantIdOfPath(connection.path());
-  TENANTRY_RETURN_IF_ERROR(
-      CheckLimit(tenant_id, counts.profiles, delta.profiles, quota.max_profiles,
-                 "profiles", "max_profiles", "delete profiles"));
-  TENANTRY_RETURN_IF_ERROR(CheckLimit(
-      tenant_id, counts.documents, delta.documents, quota.max_documents,
-      "documents", "max_documents", "delete documents"));
-  return CheckLimit(tenant_id, counts.document_bytes, delta.document_bytes,
+  if (delta.profiles > 0) {
+    TENANTRY_RETURN_IF_ERROR(CheckLimit(
+        tenant_id, counts.profiles, delta.profiles, quota.max_profiles,
+        "profiles", "max_profiles", "delete profiles"));
+  }
+  if (delta.documents > 0) {
+    TENANTRY_RETURN_IF_ERROR(CheckLimit(
+        tenant_id, counts.documents, delta.documents, quota.max_documents,
+        "documents", "max_documents", "delete documents"));
+  }
+  if (!adds_bytes) return absl::OkStatus();
+  return CheckLimit(tenant_id, counts.document_bytes,
+                    std::max<int64_t>(delta.document_bytes, 0),
                     quota.max_document_bytes, "bytes of documents",
                     "max_document_bytes", "delete documents");
 }

@@ -859,5 +859,76 @@ TEST_F(DocumentStreamTest, UploadAboveQuotaStoresNothing) {
   (void)within;
 }
 
+TEST_F(DocumentStreamTest, UpdateAboveByteQuotaChangesNothing) {
+  UpdateTenantRequest update;
+  update.mutable_tenant()->set_name(TenantName(kTenant));
+  update.mutable_tenant()->mutable_quota()->set_max_document_bytes(1000);
+  update.mutable_update_mask()->add_paths("quota.max_document_bytes");
+  Tenant updated;
+  ASSERT_EQ(server_->tenants()
+                .UpdateTenant(TestServer::Context().get(), update, &updated)
+                .error_code(),
+            grpc::StatusCode::OK);
+  CreateDocumentRequest create;
+  create.set_parent(TenantName(kTenant));
+  create.mutable_document()->set_title("Small");
+  create.mutable_document()->set_content(std::string(500, 'a'));
+  const Document small = server_->CreateDocument(kTenant, create.document());
+  const auto update_content = [&](const std::string& content) {
+    tenantry::v1::UpdateDocumentRequest request;
+    request.mutable_document()->set_name(small.name());
+    request.mutable_document()->set_content(content);
+    request.mutable_update_mask()->add_paths("content");
+    Document document;
+    return server_->documents().UpdateDocument(
+        TestServer::TenantContext(kTenant).get(), request, &document);
+  };
+
+  const grpc::Status grown = update_content(std::string(5000, 'b'));
+  const grpc::Status shrunk = update_content(std::string(100, 'c'));
+
+  EXPECT_EQ(grown.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << grown.error_message();
+  EXPECT_EQ(shrunk.error_code(), grpc::StatusCode::OK)
+      << shrunk.error_message();
+  GetDocumentRequest get;
+  get.set_name(small.name());
+  get.set_view(tenantry::v1::BASIC);
+  Document stored;
+  ASSERT_EQ(
+      server_->documents()
+          .GetDocument(TestServer::TenantContext(kTenant).get(), get, &stored)
+          .error_code(),
+      grpc::StatusCode::OK);
+  EXPECT_EQ(stored.size_bytes(), 100);
+}
+
+TEST_F(DocumentStreamTest, EmptyCreateOverLoweredByteQuotaIsRejected) {
+  CreateDocumentRequest create;
+  create.set_parent(TenantName(kTenant));
+  create.mutable_document()->set_title("Big");
+  create.mutable_document()->set_content(std::string(5000, 'a'));
+  server_->CreateDocument(kTenant, create.document());
+  UpdateTenantRequest update;
+  update.mutable_tenant()->set_name(TenantName(kTenant));
+  update.mutable_tenant()->mutable_quota()->set_max_document_bytes(1000);
+  update.mutable_update_mask()->add_paths("quota.max_document_bytes");
+  Tenant updated;
+  ASSERT_EQ(server_->tenants()
+                .UpdateTenant(TestServer::Context().get(), update, &updated)
+                .error_code(),
+            grpc::StatusCode::OK);
+  create.mutable_document()->set_title("Empty");
+  create.mutable_document()->clear_content();
+  Document created;
+
+  const grpc::Status status = server_->documents().CreateDocument(
+      TestServer::TenantContext(kTenant).get(), create, &created);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << status.error_message();
+  EXPECT_EQ(CountRows("documents"), 1);
+}
+
 }  // namespace
 }  // namespace tenantry::tests

@@ -327,7 +327,20 @@ TEST_F(UsageCountsTest, CheckQuotaRejectsBytesPastLimit) {
   EXPECT_TRUE(CheckQuota(*connection_, quota, delta).ok());
 }
 
-TEST_F(UsageCountsTest, CheckQuotaSkipsLimitsWithoutDelta) {
+TEST_F(UsageCountsTest, CheckQuotaSkipsLimitsOfOtherKinds) {
+  CreateDatabase(3);
+  InsertDocument("d1", 900);
+  TenantQuota quota;
+  quota.max_document_bytes = 100;
+  UsageDelta delta;
+  delta.profiles = 1;
+
+  // The tenant is already over max_document_bytes, but a profile adds no
+  // documents.
+  EXPECT_TRUE(CheckQuota(*connection_, quota, delta).ok());
+}
+
+TEST_F(UsageCountsTest, EmptyDocumentOverLoweredByteLimitIsRejected) {
   CreateDatabase(3);
   InsertDocument("d1", 900);
   TenantQuota quota;
@@ -335,9 +348,13 @@ TEST_F(UsageCountsTest, CheckQuotaSkipsLimitsWithoutDelta) {
   UsageDelta delta;
   delta.documents = 1;
 
-  // The tenant is already over max_document_bytes, but an empty document
-  // adds no bytes.
-  EXPECT_TRUE(CheckQuota(*connection_, quota, delta).ok());
+  const absl::Status status = CheckQuota(*connection_, quota, delta);
+
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(status.message(),
+            "tenant acme has 900 of at most 100 bytes of documents; raise "
+            "tenant.quota.max_document_bytes with UpdateTenant or delete "
+            "documents");
 }
 
 TEST_F(UsageCountsTest, CheckQuotaRejectsBelowCurrentUse) {
