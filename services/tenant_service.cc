@@ -321,6 +321,12 @@ grpc::Status TenantServiceImpl::CreateApiKey(
     validator.MaxLength("api_key.display_name", display_name,
                         kMaxDisplayNameLength);
     TENANTRY_RETURN_IF_ERROR(validator.Finish());
+    // A key of a deleted tenant could call nothing until an undelete.
+    TENANTRY_ASSIGN_OR_RETURN(const TenantRecord tenant,
+                              tenants_->shared_store()->GetTenant(tenant_id));
+    if (tenant.delete_time.has_value()) {
+      return storage::DeletedTenantError(tenant);
+    }
 
     TENANTRY_ASSIGN_OR_RETURN(NewApiKey key,
                               GenerateApiKey(tenant_id, display_name));

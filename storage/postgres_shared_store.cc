@@ -252,7 +252,7 @@ absl::StatusOr<TenantRecord> PostgresSharedStore::CreateTenant(
     const TenantRecord& tenant) {
   TenantRecord created = tenant;
   created.create_time = created.update_time = CurrentTime();
-  created.revision = 1;
+  created.revision = FirstTenantRevision(created.create_time);
   absl::Status status =
       Transact("failed to create a tenant", [&](pqxx::work& work) {
         InsertTenantRow(work, created);
@@ -270,7 +270,7 @@ absl::StatusOr<TenantRecord> PostgresSharedStore::CreateTenantForRequest(
     const TenantRecord& tenant, const RequestKey& request) {
   TenantRecord created = tenant;
   created.create_time = created.update_time = CurrentTime();
-  created.revision = 1;
+  created.revision = FirstTenantRevision(created.create_time);
   absl::Status status = Transact(
       "failed to create a tenant", [&](pqxx::work& work) -> absl::Status {
         InsertTenantRow(work, created);

@@ -13,6 +13,10 @@ TenantState TenantStateFromName(absl::string_view name) {
   return name == "suspended" ? TenantState::kSuspended : TenantState::kActive;
 }
 
+int64_t FirstTenantRevision(absl::Time create_time) {
+  return absl::ToUnixMicros(create_time);
+}
+
 int64_t OptionalTimeToMicros(const std::optional<absl::Time>& time) {
   return time.has_value() ? absl::ToUnixMicros(*time) : 0;
 }

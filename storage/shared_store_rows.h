@@ -18,6 +18,12 @@ namespace tenantry::storage {
 absl::string_view TenantStateName(TenantState state);
 TenantState TenantStateFromName(absl::string_view name);
 
+// Returns the revision of a new tenant: its create time in microseconds.
+// A tenant id can be deleted and created again, and starting each tenant at
+// a revision of its own keeps an etag of the old tenant from matching the
+// new one.
+int64_t FirstTenantRevision(absl::Time create_time);
+
 // Unset times are stored as NULL and read back through COALESCE as 0.
 int64_t OptionalTimeToMicros(const std::optional<absl::Time>& time);
 std::optional<absl::Time> OptionalTimeFromMicros(int64_t micros);

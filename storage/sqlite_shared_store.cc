@@ -165,7 +165,7 @@ absl::StatusOr<TenantRecord> SqliteSharedStore::CreateTenant(
     const TenantRecord& tenant) {
   TenantRecord created = tenant;
   created.create_time = created.update_time = CurrentTime();
-  created.revision = 1;
+  created.revision = FirstTenantRevision(created.create_time);
   absl::MutexLock lock(&mutex_);
   TENANTRY_RETURN_IF_ERROR(InsertTenantRow(*connection_, created));
   return created;
@@ -175,7 +175,7 @@ absl::StatusOr<TenantRecord> SqliteSharedStore::CreateTenantForRequest(
     const TenantRecord& tenant, const RequestKey& request) {
   TenantRecord created = tenant;
   created.create_time = created.update_time = CurrentTime();
-  created.revision = 1;
+  created.revision = FirstTenantRevision(created.create_time);
   absl::MutexLock lock(&mutex_);
   TENANTRY_RETURN_IF_ERROR(connection_->InTransaction([&]() -> absl::Status {
     TENANTRY_RETURN_IF_ERROR(InsertTenantRow(*connection_, created));

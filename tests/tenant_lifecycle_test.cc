@@ -535,6 +535,39 @@ TEST_P(TenantLifecycleTest, CheckDatabaseOfDeletedTenantReturnsNotFound) {
       << Describe(status);
 }
 
+TEST_P(TenantLifecycleTest, CreateApiKeyOfDeletedTenantReturnsNotFound) {
+  server_->CreateTenant("acme");
+  Tenant deleted;
+  ASSERT_TRUE(DeleteTenant("acme", &deleted).ok());
+  CreateApiKeyRequest request;
+  request.set_parent("tenants/acme");
+  request.mutable_api_key()->set_display_name("reports");
+  ApiKey key;
+
+  const grpc::Status status = server_->tenants().CreateApiKey(
+      TestServer::Context().get(), request, &key);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
+      << Describe(status);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "deleted"))
+      << Describe(status);
+  EXPECT_TRUE(key.key().empty());
+}
+
+TEST_P(TenantLifecycleTest, EtagOfRemovedTenantDoesNotMatchNewOne) {
+  const Tenant first = server_->CreateTenant("acme");
+  Tenant removed;
+  ASSERT_TRUE(DeleteTenant("acme", &removed, /*force=*/true).ok());
+  const Tenant second = server_->CreateTenant("acme");
+  Tenant deleted;
+
+  const grpc::Status status =
+      DeleteTenant("acme", &deleted, /*force=*/false, first.etag());
+
+  EXPECT_NE(second.etag(), first.etag());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED) << Describe(status);
+}
+
 TEST_P(TenantLifecycleTest, ForceDeleteRemovesFilesRowAndKeys) {
   server_->CreateTenant("acme");
   FillTenant("acme");
