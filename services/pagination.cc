@@ -56,8 +56,8 @@ absl::StatusOr<storage::PageRequest> ParsePageRequest(
     return InvalidFieldError(
         "page_token",
         "was issued for a request with other arguments; repeat "
-        "the parent and filter of the first request, or start again without "
-        "a token");
+        "every argument of the first request but page_size, such as its "
+        "parent, filter or show_deleted, or start again without a token");
   }
   page.after_id = parts[2];
   return page;

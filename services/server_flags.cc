@@ -53,8 +53,8 @@ ABSL_FLAG(int64_t, document_inline_max_bytes, 256 << 10,
 ABSL_FLAG(int64_t, document_chunk_bytes, 1 << 20,
           "Chunk size of stored document content and of DownloadDocument "
           "messages, in bytes, and the largest chunk an UploadDocument "
-          "message may carry. From 1 KiB to 64 MiB, and at least 64 KiB "
-          "below --max_request_bytes.");
+          "message may carry. From 1 KiB to 64 MiB; the server warns at "
+          "start if --max_request_bytes leaves no room for a full chunk.");
 ABSL_FLAG(int64_t, max_upload_bytes, int64_t{1} << 30,
           "Largest document content that UploadDocument accepts, in bytes.");
 ABSL_FLAG(bool, migrate_shared, true,
@@ -94,9 +94,9 @@ ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
 ABSL_FLAG(int64_t, max_request_bytes, 0,
           "Largest request message accepted, in bytes; a larger one fails "
           "with RESOURCE_EXHAUSTED. 0 means twice --max_document_bytes (or "
-          "--document_chunk_bytes if that is larger) plus 1 MiB, so that an "
-          "oversized document or chunk gets a message that names the "
-          "field.");
+          "--document_chunk_bytes if that is larger) plus 1 MiB, so that a "
+          "document or chunk somewhat over its limit reaches the server's "
+          "check, whose message names the field and the flag.");
 ABSL_FLAG(absl::Duration, tenant_retention, absl::Hours(168),
           "How long DeleteTenant keeps a deleted tenant and its data before "
           "the purge removes them, for example 168h; UndeleteTenant restores "

@@ -229,6 +229,13 @@ absl::StatusOr<MigrationOutcome> RevertMigrations(
   // unchanged, so the lookups below find each one.
   TENANTRY_ASSIGN_OR_RETURN(const MigrationStatus status,
                             CheckMigrations(backend, migrations));
+  if (target_version > status.latest_version) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the target version ", target_version, " is above ",
+        status.latest_version,
+        ", the latest migration; migrate down only goes to a lower version, "
+        "and migrate shared or migrate tenants goes up"));
+  }
   absl::flat_hash_map<int64_t, const Migration*> known;
   for (const Migration& migration : migrations) {
     known[migration.version] = &migration;

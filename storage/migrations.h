@@ -137,9 +137,9 @@ absl::StatusOr<int64_t> AppliedVersion(MigrationBackend& backend);
 // transaction through MigrationBackend::Revert. Calls `on_reverted`, if
 // set, after each one commits. Before it changes anything, returns
 // FAILED_PRECONDITION naming the first missing down file, and
-// INVALID_ARGUMENT for a negative target. A failure keeps the reverts
-// before it, and the message names the down file that failed.
-// MigrationOutcome::applied lists the reverted migrations, in order.
+// INVALID_ARGUMENT for a negative target or one above the latest version. A
+// failure keeps the reverts before it, and the message names the down file that
+// failed. MigrationOutcome::applied lists the reverted migrations, in order.
 absl::StatusOr<MigrationOutcome> RevertMigrations(
     MigrationBackend& backend, const std::vector<Migration>& migrations,
     int64_t target_version,

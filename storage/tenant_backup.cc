@@ -361,6 +361,13 @@ absl::StatusOr<BackupInfo> BackupDatabaseFile(const std::string& source_path,
       SqliteConnection::Open(source_path, source_options));
 
   const std::string directory = DirectoryOf(target_path);
+  struct stat directory_status;
+  if (stat(directory.c_str(), &directory_status) != 0 ||
+      !S_ISDIR(directory_status.st_mode)) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot write the copy to ", target_path, " because ",
+                     directory, " is not a directory; create it first"));
+  }
   // A hidden name in the target's directory, so that the rename stays on
   // one file system and a listing does not show the partial file.
   const std::string temporary_path = absl::StrCat(
@@ -469,8 +476,10 @@ absl::StatusOr<RestoredDatabase> RestoreTenantDatabaseFile(
     close(fd);
     if (read_bytes != static_cast<ssize_t>(sizeof(header)) ||
         memcmp(header, kHeader, sizeof(header)) != 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(input_path, " is not a SQLite database"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          input_path,
+          " is not a SQLite database; restore a file that tenantctl backup "
+          "or TenantService.ExportTenant wrote"));
     }
   }
 

@@ -196,14 +196,24 @@ int NewMigration(const std::string& migrations_dir, const std::string& track,
            "--migrations_dir=PATH/migrations\n";
     return EXIT_FAILURE;
   }
-  static const std::regex kFileName("([0-9]{4})_[a-z0-9_]+\\.(up|down)\\.sql");
+  static const std::regex kFileName(
+      "([0-9]{4})_([a-z0-9_]+)\\.(up|down)\\.sql");
   int64_t highest = 0;
+  std::string same_name;
   for (const auto& entry : entries) {
     const std::string file = entry.path().filename().string();
     std::smatch match;
     if (std::regex_match(file, match, kFileName)) {
       highest = std::max<int64_t>(highest, std::stoll(match[1].str()));
+      if (match[2].str() == name) same_name = file;
     }
+  }
+  // Two migrations of one name would be told apart only by their numbers.
+  if (!same_name.empty()) {
+    err << "tenantctl: " << directory << "/" << same_name
+        << " already has the name \"" << name
+        << "\"; choose a name that says what this migration changes\n";
+    return EXIT_FAILURE;
   }
   if (highest >= 9999) {
     err << "tenantctl: " << directory

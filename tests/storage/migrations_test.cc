@@ -370,6 +370,19 @@ TEST_F(MigrationsTest, RevertRejectsNegativeTarget) {
   EXPECT_TRUE(TableExists("first"));
 }
 
+TEST_F(MigrationsTest, RevertRejectsTargetAboveLatest) {
+  const std::vector<Migration> migrations = {kFirstWithDown, kSecondWithDown};
+  ASSERT_TRUE(ApplyMigrations(*backend_, migrations).ok());
+
+  auto outcome = RevertMigrations(*backend_, migrations, 9);
+
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(outcome.status().message(),
+                                "the target version 9 is above 2"))
+      << outcome.status();
+  EXPECT_EQ(*AppliedVersion(*backend_), 2);
+}
+
 TEST_F(MigrationsTest, DownFileKeepsChecksum) {
   ASSERT_TRUE(ApplyMigrations(*backend_, {kFirst}).ok());
   auto status = CheckMigrations(*backend_, {kFirstWithDown});

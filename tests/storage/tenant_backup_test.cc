@@ -263,6 +263,17 @@ TEST_F(TenantBackupTest, MissingSourceIsNotFound) {
   EXPECT_TRUE(out_.List().empty());
 }
 
+TEST_F(TenantBackupTest, MissingTargetDirectoryIsNamed) {
+  const std::string copy_path = out_.path() + "/missing/acme.db";
+
+  absl::StatusOr<BackupInfo> info = BackupDatabaseFile(source_path_, copy_path);
+
+  EXPECT_EQ(info.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(absl::StrContains(info.status().message(),
+                                out_.path() + "/missing is not a directory"))
+      << info.status();
+}
+
 TEST(Sha256Test, MatchesKnownDigests) {
   TempDir directory;
   const std::string path = directory.path() + "/abc";

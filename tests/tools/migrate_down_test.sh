@@ -109,6 +109,10 @@ for bad in Add-Notes "" "notes.sql" "a b"; do
   run "$tenantctl" migration new --track=tenant --migrations_dir="$tree" "$bad"
   expect_code 1 "migration new with name \"$bad\""
 done
+run "$tenantctl" migration new --track=tenant --migrations_dir="$tree" second
+expect_code 1 "migration new with a taken name"
+expect_output "already has the name \"second\"" \
+  "migration new with a taken name"
 run "$tenantctl" migration new --track=other --migrations_dir="$tree" notes
 expect_code 1 "migration new with --track=other"
 expect_output "must be tenant or shared" "migration new with --track=other"
@@ -223,6 +227,10 @@ ctl migrate down --track=shared --tenant=dev_tenant --to=1
 expect_code 1 "migrate down --track=shared with --tenant"
 ctl migrate down --track=tenant --tenant=nobody --to=1
 expect_code 1 "migrate down of an unknown tenant"
+ctl migrate down --track=tenant --tenant=dev_tenant --to=99
+expect_code 1 "migrate down to a version above the latest"
+expect_output "the target version 99 is above" \
+  "migrate down to a version above the latest"
 
 # --- the shared store on PostgreSQL -------------------------------------
 
