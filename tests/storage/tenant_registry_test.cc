@@ -187,10 +187,12 @@ TEST_F(TenantRegistryTest, DeleteRemovesFilesAndRow) {
 }
 
 TEST_F(TenantRegistryTest, DeleteWithStaleRevisionIsAborted) {
-  ASSERT_TRUE(registry_->Create(NewTenant("acme")).ok());
-  EXPECT_EQ(registry_->Delete("acme", 7).code(), absl::StatusCode::kAborted);
+  auto created = registry_->Create(NewTenant("acme"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(registry_->Delete("acme", created->revision + 1).code(),
+            absl::StatusCode::kAborted);
   EXPECT_TRUE(FileExists(TenantDatabasePath(data_directory_.path(), "acme")));
-  EXPECT_TRUE(registry_->Delete("acme", 1).ok());
+  EXPECT_TRUE(registry_->Delete("acme", created->revision).ok());
 }
 
 TEST_F(TenantRegistryTest, RecreatedTenantStartsEmpty) {
