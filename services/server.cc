@@ -49,6 +49,7 @@ absl::Status CheckDocumentOptions(const ServerOptions& options) {
         "--document_inline_max_bytes=", options.document_inline_max_bytes,
         " must be between 0 and ", kMaxInlineBytes));
   }
+
   constexpr int64_t kMinChunkBytes = 1 << 10;
   constexpr int64_t kMaxChunkBytes = 64 << 20;
   if (options.document_chunk_bytes < kMinChunkBytes ||
@@ -57,6 +58,7 @@ absl::Status CheckDocumentOptions(const ServerOptions& options) {
         "--document_chunk_bytes=", options.document_chunk_bytes,
         " must be between ", kMinChunkBytes, " and ", kMaxChunkBytes));
   }
+
   // Room for the other fields of the first UploadDocument message.
   constexpr int64_t kUploadOverheadBytes = 64 << 10;
   const int64_t max_request_bytes = EffectiveMaxRequestBytes(options);
@@ -69,6 +71,7 @@ absl::Status CheckDocumentOptions(const ServerOptions& options) {
                     "smaller chunks; lower --document_chunk_bytes or raise "
                     "--max_request_bytes";
   }
+
   constexpr int64_t kMaxUploadBytes = int64_t{1} << 40;
   if (options.max_upload_bytes < 0 ||
       options.max_upload_bytes > kMaxUploadBytes) {
@@ -76,6 +79,7 @@ absl::Status CheckDocumentOptions(const ServerOptions& options) {
         absl::StrCat("--max_upload_bytes=", options.max_upload_bytes,
                      " must be between 0 and ", kMaxUploadBytes));
   }
+
   if (options.document_chunk_bytes + kUploadOverheadBytes >
       kClientDefaultMaxReceiveBytes) {
     LOG(WARNING) << "--document_chunk_bytes=" << options.document_chunk_bytes

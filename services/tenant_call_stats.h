@@ -22,10 +22,9 @@ namespace tenantry::services {
 //
 // The last hour is the current minute of the Unix clock and the 59 before
 // it. A tenant without calls in the last hour is forgotten within a minute.
-// At most `max_tenants` tenants are tracked: when a new tenant would exceed
-// that, the tenant whose last call is oldest is forgotten, so the counts of
-// the least active tenants may be too low once that many tenants are
-// active within an hour.
+// At most `max_tenants` tenants are tracked. A new tenant beyond that
+// replaces the tenant whose last call is oldest. Once that many tenants are
+// active within an hour, the counts of the least active ones may be low.
 class TenantCallStats {
  public:
   struct Counts {
@@ -82,7 +81,7 @@ class TenantCallStats {
 
   Shard& ShardOf(absl::string_view tenant_id) const;
   // Forgets the tenants of `shard` without calls in the hour before
-  // `minute`, at most once per minute.
+  // `minute`. Returns at once if the shard was swept in this minute.
   static void SweepLocked(Shard& shard, int64_t minute)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);
 

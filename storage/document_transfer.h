@@ -88,10 +88,10 @@ class DocumentUpload {
 };
 
 // One document's content, read in pieces for a download. The row is read
-// first; then each chunk in a TenantDatabase::Read() of its own that also
-// checks that the document still has the same content, so a download
-// keeps no read transaction open between pieces and never mixes two
-// versions of the content. Not thread-safe.
+// first, then each chunk in a TenantDatabase::Read() of its own. Each read
+// checks that the document still has the same content. So a download keeps
+// no read transaction open between pieces and never mixes two versions of
+// the content. Not thread-safe.
 class DocumentDownload {
  public:
   // Reads the document without its content. Returns NOT_FOUND if there is

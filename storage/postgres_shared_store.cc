@@ -442,8 +442,8 @@ absl::StatusOr<UserRecord> PostgresSharedStore::CreateUserForRequest(
           }
           return absl::OkStatus();
         }
-        // READ COMMITTED: this statement sees the row of the transaction
-        // that the insert waited for.
+        // Under READ COMMITTED this statement reads the row that the
+        // transaction the insert waited for committed.
         const pqxx::result earlier = work.exec_prepared(
             "find_request", request.method, request.request_id);
         if (earlier.empty()) return UnreservedRequestError(request);

@@ -33,7 +33,7 @@ constexpr size_t kFileBufferBytes = 1 << 20;
 // Retries, and the pause between them, of a backup step that finds the
 // source or target busy, before the copy fails. The snapshot is already
 // open and no other connection uses the target, so SQLite is not expected
-// to report either as busy; the retries bound the wait if it does.
+// to report either as busy. The retries bound the wait if it does.
 constexpr int kMaxBusySteps = 200;
 constexpr absl::Duration kBusyStepPause = absl::Milliseconds(10);
 

@@ -104,10 +104,10 @@ struct RestoredDatabase {
 // is left in `data_dir`, and the input file is never changed.
 //
 // Returns INVALID_ARGUMENT for a malformed id or an input that is not a
-// tenant database, FAILED_PRECONDITION if the input is newer than the
-// tenant migrations of this binary (naming both versions), fails the
-// integrity check, has a -wal file beside it, or if a database file for
-// the tenant already exists, and NOT_FOUND if the input is missing.
+// tenant database, and NOT_FOUND if the input is missing. Returns
+// FAILED_PRECONDITION, naming the cause, if the input is newer than the
+// tenant migrations of this binary, fails the integrity check or has a
+// -wal file beside it, or if the tenant already has a database file.
 absl::StatusOr<RestoredDatabase> RestoreTenantDatabaseFile(
     const std::string& input_path, absl::string_view data_dir,
     absl::string_view tenant_id);

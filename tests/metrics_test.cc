@@ -206,7 +206,7 @@ TEST(TenantCallStats, RecordAfterAGapClearsOldSlots) {
   for (int i = 0; i < 5; ++i) stats.Record("acme", true, kMinuteStart);
   // A call in between keeps the tenant from being forgotten as idle.
   stats.Record("acme", true, kMinuteStart + absl::Minutes(30));
-  // An hour later the first minute's slot holds the new minute, which
+  // An hour later the first minute's slot counts the new minute, which
   // must not add the 5 calls of the old one.
   stats.Record("acme", true, kMinuteStart + absl::Minutes(60));
   EXPECT_EQ(stats.LastHour("acme", kMinuteStart + absl::Minutes(60)).calls, 2);

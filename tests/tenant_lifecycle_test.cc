@@ -535,7 +535,7 @@ TEST_P(TenantLifecycleTest, CheckDatabaseOfDeletedTenantReturnsNotFound) {
       << Describe(status);
 }
 
-TEST_P(TenantLifecycleTest, CreateApiKeyOfDeletedTenantReturnsNotFound) {
+TEST_P(TenantLifecycleTest, CreateApiKeyOfDeletedTenant) {
   server_->CreateTenant("acme");
   Tenant deleted;
   ASSERT_TRUE(DeleteTenant("acme", &deleted).ok());
@@ -554,7 +554,7 @@ TEST_P(TenantLifecycleTest, CreateApiKeyOfDeletedTenantReturnsNotFound) {
   EXPECT_TRUE(key.key().empty());
 }
 
-TEST_P(TenantLifecycleTest, EtagOfRemovedTenantDoesNotMatchNewOne) {
+TEST_P(TenantLifecycleTest, EtagOfRecreatedTenant) {
   const Tenant first = server_->CreateTenant("acme");
   Tenant removed;
   ASSERT_TRUE(DeleteTenant("acme", &removed, /*force=*/true).ok());

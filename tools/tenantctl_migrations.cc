@@ -208,7 +208,7 @@ int NewMigration(const std::string& migrations_dir, const std::string& track,
       if (match[2].str() == name) same_name = file;
     }
   }
-  // Two migrations of one name would be told apart only by their numbers.
+  // Two migrations of one name would differ only in their numbers.
   if (!same_name.empty()) {
     err << "tenantctl: " << directory << "/" << same_name
         << " already has the name \"" << name
