@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "storage/migrations.h"
+#include "storage/sqlite.h"
 #include "storage/tenant_database.h"
 #include "tests/storage/temp_dir.h"
 
@@ -215,6 +217,42 @@ TEST_F(TenantCacheTest, EvictsDatabaseWhoseFileWasReplaced) {
   ASSERT_EQ(std::remove(path.c_str()), 0);
   cache->EvictIfFileChanged("alpha");
   EXPECT_EQ(cache->size(), 0u);
+}
+
+// A database that another process removed and put back at the same path
+// has its own write-ahead log there; closing the old connections must not
+// delete it. SQLite's pager skips the checkpoint and the removal of the log
+// on close when the database file has moved (databaseIsUnmoved in pager.c),
+// and this test keeps the cache relying on that.
+TEST_F(TenantCacheTest, EvictedDatabaseKeepsNewWalOfPath) {
+  CreateTenants({"alpha"});
+  auto cache = NewCache(2);
+  auto old_database = cache->Get("alpha");
+  ASSERT_TRUE(old_database.ok()) << old_database.status();
+  ASSERT_TRUE((*old_database)
+                  ->Write([](SqliteConnection& connection) {
+                    return connection.ExecuteScript(
+                        "CREATE TABLE notes (text TEXT)");
+                  })
+                  .ok());
+  const std::string path = TenantDatabasePath(directory_.path(), "alpha");
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::remove((path + suffix).c_str());
+  }
+  ASSERT_TRUE(CreateTenantDatabaseFile(directory_.path(), "alpha").ok());
+  auto new_connection =
+      SqliteConnection::Open(path, SqliteConnection::Options());
+  ASSERT_TRUE(new_connection.ok()) << new_connection.status();
+  ASSERT_TRUE(
+      (*new_connection)->ExecuteScript("CREATE TABLE fresh (text TEXT)").ok());
+  ASSERT_TRUE(std::filesystem::exists(path + "-wal"));
+
+  cache->EvictIfFileChanged("alpha");
+  *old_database = nullptr;
+
+  EXPECT_TRUE(std::filesystem::exists(path + "-wal"));
+  EXPECT_TRUE(std::filesystem::exists(path + "-shm"));
+  EXPECT_TRUE((*new_connection)->ExecuteScript("SELECT * FROM fresh").ok());
 }
 
 }  // namespace
