@@ -37,6 +37,7 @@ absl::Status DocumentUpload::WriteFullChunks() {
     UsageDelta delta;
     delta.documents = 1;
     delta.document_bytes = size_bytes_;
+    delta.upload_in_progress = true;
     TENANTRY_RETURN_IF_ERROR(
         database_->Write([&](SqliteConnection& connection) {
           return connection.InTransaction([&]() -> absl::Status {

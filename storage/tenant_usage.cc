@@ -24,7 +24,8 @@ std::string TenantIdOfPath(absl::string_view path) {
 // `field` the TenantQuota field that sets the limit.
 absl::Status CheckLimit(absl::string_view tenant_id, int64_t current,
                         int64_t delta, int64_t limit, absl::string_view noun,
-                        absl::string_view field, absl::string_view fix) {
+                        absl::string_view field, absl::string_view fix,
+                        bool upload_in_progress = false) {
   // A limit of 0 means none. The counts and limits are never negative, so
   // `limit - current` cannot overflow. A delta of 0 passes unless the use is
   // already over a lowered limit.
@@ -33,7 +34,10 @@ absl::Status CheckLimit(absl::string_view tenant_id, int64_t current,
   }
   std::string description = absl::StrCat("tenant ", tenant_id, " has ", current,
                                          " of at most ", limit, " ", noun);
-  if (delta > 1) {
+  if (upload_in_progress) {
+    absl::StrAppend(&description, ", and the upload has sent ", delta,
+                    " bytes so far");
+  } else if (delta > 1) {
     absl::StrAppend(&description, ", and the request adds ", delta);
   }
   absl::StrAppend(&description, "; raise tenant.quota.", field,
@@ -93,7 +97,8 @@ absl::Status CheckQuota(SqliteConnection& connection, const TenantQuota& quota,
   return CheckLimit(tenant_id, counts.document_bytes,
                     std::max<int64_t>(delta.document_bytes, 0),
                     quota.max_document_bytes, "bytes of documents",
-                    "max_document_bytes", "delete documents");
+                    "max_document_bytes", "delete documents",
+                    delta.upload_in_progress);
 }
 
 absl::Status QuotaExceededError(const QuotaViolation& violation) {

@@ -34,6 +34,9 @@ struct UsageDelta {
   int64_t profiles = 0;
   int64_t documents = 0;
   int64_t document_bytes = 0;
+  // Set while an upload streams, when `document_bytes` counts only the
+  // bytes received so far; the error message then says so.
+  bool upload_in_progress = false;
 };
 
 // Call inside the write transaction that makes the create, before it
@@ -42,9 +45,11 @@ struct UsageDelta {
 // a limit of `quota`.
 //
 // A document create passes documents = 1 and document_bytes = its size.
-// An update that grows a document may pass the growth alone. Only the
-// limits whose field of `delta` is above 0 are checked, so a document of
-// 0 bytes is rejected by max_documents but never by max_document_bytes.
+// An update that grows a document passes the growth alone, and one that
+// shrinks it is never refused. A limit is checked only when `delta` adds
+// to it: profiles and documents when their field is above 0, and the bytes
+// when documents or document_bytes is. So a new document of 0 bytes is
+// refused while the tenant is over a lowered max_document_bytes.
 //
 // The check and the insert must run in the same TenantDatabase::Write()
 // body. Write() runs one body at a time, which keeps concurrent creates

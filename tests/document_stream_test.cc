@@ -842,6 +842,8 @@ TEST_F(DocumentStreamTest, UploadAboveQuotaStoresNothing) {
 
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
       << status.error_message();
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "the upload has sent "))
+      << status.error_message();
   EXPECT_EQ(CountRows("documents"), 1);
   EXPECT_EQ(CountRows("document_chunks"), 4);
   EXPECT_EQ(CountRows("document_uploads"), 0);
