@@ -35,7 +35,7 @@ struct UsageDelta {
   int64_t documents = 0;
   int64_t document_bytes = 0;
   // Set while an upload streams, when `document_bytes` counts only the
-  // bytes received so far; the error message then says so.
+  // bytes received so far. The error message then states that.
   bool upload_in_progress = false;
 };
 

@@ -329,7 +329,7 @@ TEST(MetricsEndpoint, TopTenantSeriesStayBounded) {
   }
 
   // The server records a call after its status is sent, so the last calls
-  // can reach the counters a little after the client has its answers.
+  // can reach the counters a little after the client has its responses.
   absl::StatusOr<ParsedMetrics> after =
       ScrapeUntil(server, [](const ParsedMetrics& parsed) {
         return parsed.Value("tenantry_tenant_calls_last_hour",

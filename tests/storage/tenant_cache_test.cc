@@ -220,10 +220,10 @@ TEST_F(TenantCacheTest, EvictsDatabaseWhoseFileWasReplaced) {
 }
 
 // A database that another process removed and put back at the same path
-// has its own write-ahead log there; closing the old connections must not
-// delete it. SQLite's pager skips the checkpoint and the removal of the log
-// on close when the database file has moved (databaseIsUnmoved in pager.c),
-// and this test keeps the cache relying on that.
+// has its own write-ahead log there, and closing the old connections must
+// not delete it. The cache relies on SQLite's pager, which skips the
+// checkpoint and the removal of the log on close when the database file
+// has moved (databaseIsUnmoved in pager.c).
 TEST_F(TenantCacheTest, EvictedDatabaseKeepsNewWalOfPath) {
   CreateTenants({"alpha"});
   auto cache = NewCache(2);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Drives `tenantctl migration new` and `tenantctl migrate down`: the next
-# numbered pair of files, reverts of the shared store on SQLite and on
-# PostgreSQL, of one tenant and of all tenants, a missing down file that
-# stops the command before any change, and migrating up again after a
-# revert.
+# Drives `tenantctl migration new` and `tenantctl migrate down`.
+# `migration new` must write the next numbered pair of files. `migrate down`
+# must revert the shared store on SQLite and on PostgreSQL, one tenant and
+# all tenants, and stop before any change when a down file is missing.
+# Each revert is followed by migrating up again.
 # Usage: migrate_down_test.sh TENANTCTL
 # The PostgreSQL shared store is a new database on the server named by
 # TENANTRY_TEST_POSTGRES_URL, which tools/test.sh starts.
