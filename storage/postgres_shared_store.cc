@@ -250,27 +250,19 @@ absl::Status PostgresSharedStore::WithConnection(
 
 absl::StatusOr<TenantRecord> PostgresSharedStore::CreateTenant(
     const TenantRecord& tenant) {
-  TenantRecord created = tenant;
-  created.create_time = created.update_time = CurrentTime();
-  created.revision = FirstTenantRevision(created.create_time);
+  const TenantRecord created = NewTenantRecord(tenant);
   absl::Status status =
       Transact("failed to create a tenant", [&](pqxx::work& work) {
         InsertTenantRow(work, created);
         return absl::OkStatus();
       });
-  if (absl::IsAlreadyExists(status)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("tenant \"", tenant.id, "\" already exists"));
-  }
-  TENANTRY_RETURN_IF_ERROR(status);
+  TENANTRY_RETURN_IF_ERROR(DescribeTenantConflict(status, tenant.id));
   return created;
 }
 
 absl::StatusOr<TenantRecord> PostgresSharedStore::CreateTenantForRequest(
     const TenantRecord& tenant, const RequestKey& request) {
-  TenantRecord created = tenant;
-  created.create_time = created.update_time = CurrentTime();
-  created.revision = FirstTenantRevision(created.create_time);
+  const TenantRecord created = NewTenantRecord(tenant);
   absl::Status status = Transact(
       "failed to create a tenant", [&](pqxx::work& work) -> absl::Status {
         InsertTenantRow(work, created);
@@ -282,11 +274,7 @@ absl::StatusOr<TenantRecord> PostgresSharedStore::CreateTenantForRequest(
         }
         return absl::OkStatus();
       });
-  if (absl::IsAlreadyExists(status)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("tenant \"", tenant.id, "\" already exists"));
-  }
-  TENANTRY_RETURN_IF_ERROR(status);
+  TENANTRY_RETURN_IF_ERROR(DescribeTenantConflict(status, tenant.id));
   return created;
 }
 

@@ -13,8 +13,17 @@ TenantState TenantStateFromName(absl::string_view name) {
   return name == "suspended" ? TenantState::kSuspended : TenantState::kActive;
 }
 
-int64_t FirstTenantRevision(absl::Time create_time) {
-  return absl::ToUnixMicros(create_time);
+TenantRecord NewTenantRecord(const TenantRecord& tenant) {
+  TenantRecord created = tenant;
+  created.create_time = created.update_time = CurrentTime();
+  created.revision = absl::ToUnixMicros(created.create_time);
+  return created;
+}
+
+absl::Status DescribeTenantConflict(absl::Status status, absl::string_view id) {
+  if (!absl::IsAlreadyExists(status)) return status;
+  return absl::AlreadyExistsError(
+      absl::StrCat("tenant \"", id, "\" already exists"));
 }
 
 int64_t OptionalTimeToMicros(const std::optional<absl::Time>& time) {

@@ -18,11 +18,15 @@ namespace tenantry::storage {
 absl::string_view TenantStateName(TenantState state);
 TenantState TenantStateFromName(absl::string_view name);
 
-// Returns the revision of a new tenant: its create time in microseconds.
-// A tenant id can be deleted and created again, and starting each tenant at
-// a revision of its own keeps an etag of the old tenant from matching the
-// new one.
-int64_t FirstTenantRevision(absl::Time create_time);
+// Returns `tenant` as a create stores it: both times set to now, and the
+// create time in microseconds as its first revision. A tenant id can be
+// deleted and created again, and starting each tenant at a revision of its
+// own keeps an etag of the old tenant from matching the new one.
+TenantRecord NewTenantRecord(const TenantRecord& tenant);
+
+// Rewrites the ALREADY_EXISTS of a taken tenant id into a message that
+// names the id; other statuses pass through.
+absl::Status DescribeTenantConflict(absl::Status status, absl::string_view id);
 
 // Unset times are stored as NULL and read back through COALESCE as 0.
 int64_t OptionalTimeToMicros(const std::optional<absl::Time>& time);

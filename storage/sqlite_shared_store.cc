@@ -92,12 +92,7 @@ absl::Status InsertTenantRow(SqliteConnection& connection,
                   OptionalTimeToMicros(tenant.purge_time),
                   tenant.quota.max_profiles, tenant.quota.max_documents,
                   tenant.quota.max_document_bytes);
-  absl::Status status = insert->Execute().status();
-  if (absl::IsAlreadyExists(status)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("tenant \"", tenant.id, "\" already exists"));
-  }
-  return status;
+  return DescribeTenantConflict(insert->Execute().status(), tenant.id);
 }
 
 // Inserts `user` as it is. Returns ALREADY_EXISTS if its id or email is
@@ -163,9 +158,7 @@ absl::StatusOr<std::unique_ptr<SqliteSharedStore>> SqliteSharedStore::Open(
 
 absl::StatusOr<TenantRecord> SqliteSharedStore::CreateTenant(
     const TenantRecord& tenant) {
-  TenantRecord created = tenant;
-  created.create_time = created.update_time = CurrentTime();
-  created.revision = FirstTenantRevision(created.create_time);
+  const TenantRecord created = NewTenantRecord(tenant);
   absl::MutexLock lock(&mutex_);
   TENANTRY_RETURN_IF_ERROR(InsertTenantRow(*connection_, created));
   return created;
@@ -173,9 +166,7 @@ absl::StatusOr<TenantRecord> SqliteSharedStore::CreateTenant(
 
 absl::StatusOr<TenantRecord> SqliteSharedStore::CreateTenantForRequest(
     const TenantRecord& tenant, const RequestKey& request) {
-  TenantRecord created = tenant;
-  created.create_time = created.update_time = CurrentTime();
-  created.revision = FirstTenantRevision(created.create_time);
+  const TenantRecord created = NewTenantRecord(tenant);
   absl::MutexLock lock(&mutex_);
   TENANTRY_RETURN_IF_ERROR(connection_->InTransaction([&]() -> absl::Status {
     TENANTRY_RETURN_IF_ERROR(InsertTenantRow(*connection_, created));

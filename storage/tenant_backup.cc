@@ -223,22 +223,6 @@ absl::Status CopyPages(SqliteConnection& source,
   return absl::OkStatus();
 }
 
-// Returns the lines of PRAGMA integrity_check: just "ok" for a sound
-// database.
-absl::StatusOr<std::vector<std::string>> CheckIntegrity(
-    SqliteConnection& connection) {
-  TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
-                            connection.Prepare("PRAGMA integrity_check"));
-  StatementLease check(statement);
-  std::vector<std::string> lines;
-  while (true) {
-    TENANTRY_ASSIGN_OR_RETURN(const bool has_row, check->Step());
-    if (!has_row) break;
-    lines.push_back(check->ColumnText(0));
-  }
-  return lines;
-}
-
 // Checks that the history of `connection` is one of the tenant track and
 // not newer than this binary, before any migration runs on it.
 absl::Status CheckTenantHistory(SqliteConnection& connection,
@@ -290,7 +274,7 @@ absl::StatusOr<RestoredDatabase> PrepareCopy(
   }
   std::unique_ptr<SqliteConnection> connection = *std::move(opened);
   absl::StatusOr<std::vector<std::string>> integrity =
-      CheckIntegrity(*connection);
+      RunCheckPragma(*connection, "integrity_check");
   if (!integrity.ok() || *integrity != std::vector<std::string>{"ok"}) {
     std::string problems =
         integrity.ok()

@@ -511,6 +511,21 @@ int TenantDatabase::Turn::OnProgress(void* turn_pointer) {
   return 1;
 }
 
+absl::StatusOr<std::vector<std::string>> RunCheckPragma(
+    SqliteConnection& connection, absl::string_view pragma) {
+  TENANTRY_ASSIGN_OR_RETURN(
+      SqliteStatement * statement,
+      connection.Prepare(absl::StrCat("PRAGMA ", pragma)));
+  StatementLease check(statement);
+  std::vector<std::string> lines;
+  while (true) {
+    TENANTRY_ASSIGN_OR_RETURN(const bool has_row, check->Step());
+    if (!has_row) break;
+    lines.push_back(check->ColumnText(0));
+  }
+  return lines;
+}
+
 absl::StatusOr<DatabaseHealth> CheckDatabaseHealth(TenantDatabase& database) {
   return database.Run(
       [](SqliteConnection& connection) -> absl::StatusOr<DatabaseHealth> {
@@ -519,15 +534,8 @@ absl::StatusOr<DatabaseHealth> CheckDatabaseHealth(TenantDatabase& database) {
         TENANTRY_ASSIGN_OR_RETURN(const MigrationStatus status,
                                   CheckMigrations(backend, TenantMigrations()));
         health.schema_version = status.current_version;
-        TENANTRY_ASSIGN_OR_RETURN(SqliteStatement * statement,
-                                  connection.Prepare("PRAGMA quick_check"));
-        StatementLease check(statement);
-        std::vector<std::string> lines;
-        while (true) {
-          TENANTRY_ASSIGN_OR_RETURN(const bool has_row, check->Step());
-          if (!has_row) break;
-          lines.push_back(check->ColumnText(0));
-        }
+        TENANTRY_ASSIGN_OR_RETURN(const std::vector<std::string> lines,
+                                  RunCheckPragma(connection, "quick_check"));
         health.quick_check = absl::StrJoin(lines, "\n");
         return health;
       });

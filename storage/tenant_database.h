@@ -305,6 +305,11 @@ struct DatabaseHealth {
   std::string quick_check;
 };
 
+// Runs a check pragma such as `quick_check` or `integrity_check` and
+// returns its lines: just "ok" for a sound database.
+absl::StatusOr<std::vector<std::string>> RunCheckPragma(
+    SqliteConnection& connection, absl::string_view pragma);
+
 // Runs PRAGMA quick_check and reads the schema version.
 absl::StatusOr<DatabaseHealth> CheckDatabaseHealth(TenantDatabase& database);
 
