@@ -31,13 +31,14 @@ using tenantry::v1::UploadDocumentRequest;
 
 // Returns why the stream of `call` ended before the client finished it:
 // DEADLINE_EXCEEDED once the deadline passed, else CANCELLED.
-absl::Status StreamBrokenError(const TenantCall& call, absl::string_view what) {
+absl::Status StreamBrokenError(const TenantCall& call,
+                               absl::string_view transfer) {
   if (absl::Now() >= call.context.deadline) {
     return absl::DeadlineExceededError(
-        absl::StrCat("the call's deadline passed during the ", what));
+        absl::StrCat("the call's deadline passed during the ", transfer));
   }
   return absl::CancelledError(
-      absl::StrCat("the client cancelled the ", what, " or went away"));
+      absl::StrCat("the client cancelled the ", transfer, " or went away"));
 }
 
 // Returns the SHA-256 that `message`, the message at `index` (from 1),

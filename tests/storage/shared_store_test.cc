@@ -346,7 +346,7 @@ TEST_P(SharedStoreTest, CreateUserForRequestRecordsAndRepeats) {
             absl::StatusCode::kNotFound);
 }
 
-TEST_P(SharedStoreTest, CreateUserForRequestWithTakenEmailRecordsNothing) {
+TEST_P(SharedStoreTest, RequestUserWithTakenEmail) {
   ASSERT_TRUE(store_->CreateUser(NewUser("ada@example.com")).ok());
   const RequestKey key = NewRequestKey("CreateUser", "u1", "aa");
 
